@@ -1,0 +1,3 @@
+//! The `scb` command-line tool (under construction).
+
+fn main() {}

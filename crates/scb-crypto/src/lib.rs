@@ -1,0 +1,1 @@
+//! scb-crypto (under construction).

@@ -1,0 +1,1 @@
+//! scb-replicate (under construction).

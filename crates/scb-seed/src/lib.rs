@@ -1,0 +1,1 @@
+//! scb-seed (under construction).

@@ -1,0 +1,1 @@
+//! scb-store (under construction).

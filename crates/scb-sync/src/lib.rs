@@ -1,0 +1,1 @@
+//! scb-sync (under construction).

@@ -1,0 +1,3 @@
+//! `cargo xtask`: the project's CI and release pipeline (under construction).
+
+fn main() {}
