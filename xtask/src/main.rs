@@ -1,3 +1,551 @@
-//! `cargo xtask`: the project's CI and release pipeline (under construction).
+//! `cargo xtask`: the scb workspace's CI, fuzzing, benchmark and release pipeline.
+//!
+//! A plain binary run through the `xtask` alias in `.cargo/config.toml`, with no
+//! dependencies so that it builds in seconds on a fresh clone:
+//!
+//! ```text
+//! cargo xtask ci [--quick] [--skip-fuzz] [--fuzz-seconds N]
+//! cargo xtask fuzz [TARGET...] [--seconds N]
+//! cargo xtask bench [--quick] [--no-run] [BENCH...]
+//! cargo xtask release --dry-run [--allow-dirty] [--verify]
+//! cargo xtask release --execute
+//! ```
 
-fn main() {}
+mod bench;
+mod cmd;
+mod fuzz;
+mod json;
+mod release;
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::SystemTime;
+
+use cmd::{Result, Runner};
+
+const HELP: &str = "\
+cargo xtask <command> [options]
+
+commands:
+  ci        the whole CI: fmt, clippy, fuzz targets build (stable), tests (with doc
+            tests), docs, and a fuzz smoke run when nightly and cargo-fuzz exist
+              --quick            only fmt, clippy, tests and docs
+              --skip-fuzz        no fuzz smoke run (the stable build check still runs)
+              --fuzz-seconds N   seconds per fuzz target (default 10; env SCB_FUZZ_SECONDS)
+  fuzz      run fuzz targets (all, or those named), seeded from ../shared/vectors;
+            a failing input is copied to fuzz/regressions/<target>/
+              --seconds N        seconds per target (default 10)
+  bench     run the criterion benchmarks (cargo bench -p scb-benches) and print a table
+              --quick            criterion's --quick mode
+              --no-run           only print the table of the results already on disk
+              NAME...            only these bench files (wire, crypto, store, sync)
+  release   --dry-run: check every publishable crate (metadata, README, CHANGELOG,
+            dependency order, cargo package, MSRV); --execute: publish in order
+              --allow-dirty      let cargo package run on uncommitted changes
+              --verify           let cargo package build each packaged crate
+  help      this text
+";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("ci") => run_ci(&args[1..]),
+        Some("fuzz") => run_fuzz(&args[1..]),
+        Some("bench") => run_bench(&args[1..]),
+        Some("release") => run_release(&args[1..]),
+        None | Some("help" | "-h" | "--help") => {
+            print!("{HELP}");
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}` (cargo xtask help)").into()),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// Parsed command-line flags: `--name`, `--name value`, and positional words.
+#[derive(Debug, Default, PartialEq, Eq)]
+struct Args {
+    flags: Vec<String>,
+    values: Vec<(String, String)>,
+    positional: Vec<String>,
+}
+
+impl Args {
+    /// Splits `args`; `with_value` names the flags that take a value (`--x 3` or `--x=3`).
+    fn parse(args: &[String], known_flags: &[&str], with_value: &[&str]) -> Result<Self> {
+        let mut parsed = Args::default();
+        let mut it = args.iter();
+        while let Some(arg) = it.next() {
+            if let Some(name) = arg.strip_prefix("--") {
+                let (name, inline) = match name.split_once('=') {
+                    Some((n, v)) => (n, Some(v.to_owned())),
+                    None => (name, None),
+                };
+                if with_value.contains(&name) {
+                    let value = match inline {
+                        Some(v) => v,
+                        None => it
+                            .next()
+                            .cloned()
+                            .ok_or_else(|| format!("--{name} needs a value"))?,
+                    };
+                    parsed.values.push((name.to_owned(), value));
+                } else if known_flags.contains(&name) && inline.is_none() {
+                    parsed.flags.push(name.to_owned());
+                } else {
+                    return Err(format!("unknown option `{arg}` (cargo xtask help)").into());
+                }
+            } else {
+                parsed.positional.push(arg.clone());
+            }
+        }
+        Ok(parsed)
+    }
+
+    fn has(&self, flag: &str) -> bool {
+        self.flags.iter().any(|f| f == flag)
+    }
+
+    fn value(&self, name: &str) -> Option<&str> {
+        self.values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn seconds(&self, name: &str, env: Option<&str>) -> Result<u64> {
+        let from_env = env.and_then(|key| std::env::var(key).ok());
+        match self.value(name).map(str::to_owned).or(from_env) {
+            None => Ok(fuzz::DEFAULT_SECONDS),
+            Some(text) => text.trim().parse().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("--{name} wants a positive number of seconds, not `{text}`").into()
+            }),
+        }
+    }
+}
+
+/// Facts from `cargo metadata`: where the workspace and its target directory are.
+struct Workspace {
+    root: PathBuf,
+    target_dir: PathBuf,
+    metadata: json::Value,
+}
+
+fn workspace() -> Result<Workspace> {
+    let root = cmd::repo_root();
+    let text = cmd::output(cmd::cargo().current_dir(&root).args([
+        "metadata",
+        "--format-version",
+        "1",
+        "--no-deps",
+    ]))?;
+    let metadata = json::parse(&text).map_err(|e| format!("cargo metadata: {e}"))?;
+    let path = |key: &str| -> Result<PathBuf> {
+        metadata
+            .get(key)
+            .and_then(json::Value::as_str)
+            .map(PathBuf::from)
+            .ok_or_else(|| format!("cargo metadata has no {key}").into())
+    };
+    Ok(Workspace {
+        root: path("workspace_root")?,
+        target_dir: path("target_directory")?,
+        metadata,
+    })
+}
+
+/// `cargo clippy`, `test`, `doc`, ... for the whole workspace, run from its root.
+fn cargo_in(root: &Path, args: &[&str]) -> std::process::Command {
+    let mut cmd = cmd::cargo();
+    cmd.current_dir(root).args(args);
+    cmd
+}
+
+/// Appends `extra` to a flags variable that may already be set in the environment.
+fn with_flags(var: &str, extra: &str) -> String {
+    match std::env::var(var) {
+        Ok(existing) if !existing.trim().is_empty() => format!("{existing} {extra}"),
+        _ => extra.to_owned(),
+    }
+}
+
+fn run_ci(args: &[String]) -> Result<()> {
+    let args = Args::parse(args, &["quick", "skip-fuzz"], &["fuzz-seconds"])?;
+    if let Some(extra) = args.positional.first() {
+        return Err(format!("ci takes no argument `{extra}`").into());
+    }
+    let quick = args.has("quick");
+    let skip_fuzz = quick || args.has("skip-fuzz");
+    let seconds = args.seconds("fuzz-seconds", Some("SCB_FUZZ_SECONDS"))?;
+    let ws = workspace()?;
+    let root = ws.root.as_path();
+
+    let mut runner = Runner::default();
+    let result = ci_steps(&mut runner, root, &ws.target_dir, quick, skip_fuzz, seconds);
+    println!("\n{}", runner.summary());
+    let t = runner.tests;
+    // One plain closing line that any CI log reader understands.
+    println!(
+        "ci: {} passed, {} failed, {} skipped",
+        t.passed, t.failed, t.ignored
+    );
+    result
+}
+
+fn ci_steps(
+    runner: &mut Runner,
+    root: &Path,
+    target_dir: &Path,
+    quick: bool,
+    skip_fuzz: bool,
+    seconds: u64,
+) -> Result<()> {
+    runner.run(
+        "fmt",
+        &mut cargo_in(root, &["fmt", "--all", "--", "--check"]),
+    )?;
+    runner.run(
+        "clippy",
+        &mut cargo_in(
+            root,
+            &[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--all-features",
+                "--",
+                "-D",
+                "warnings",
+            ],
+        ),
+    )?;
+    if quick {
+        runner.skip("fuzz targets build (stable)", "--quick");
+    } else {
+        // With `--cfg fuzzing` the target bodies are compiled too (without it they are empty
+        // mains); a separate target dir keeps these flags from invalidating the main build.
+        let mut check = cargo_in(
+            root,
+            &["check", "--manifest-path", "fuzz/Cargo.toml", "--bins"],
+        );
+        check
+            .arg("--target-dir")
+            .arg(target_dir.join("fuzz-check"))
+            .env("RUSTFLAGS", with_flags("RUSTFLAGS", "--cfg fuzzing"));
+        runner.run("fuzz targets build (stable)", &mut check)?;
+    }
+    // `cargo test` runs the doc tests too, so there is no separate doc-test step.
+    runner.run_counting_tests(
+        "test",
+        &mut cargo_in(root, &["test", "--workspace", "--all-features"]),
+    )?;
+    let mut doc = cargo_in(root, &["doc", "--workspace", "--no-deps", "--all-features"]);
+    doc.env("RUSTDOCFLAGS", with_flags("RUSTDOCFLAGS", "-D warnings"));
+    runner.run("doc", &mut doc)?;
+
+    if skip_fuzz {
+        runner.skip("fuzz smoke", if quick { "--quick" } else { "--skip-fuzz" });
+        return Ok(());
+    }
+    if let Err(reason) = fuzz::fuzz_available() {
+        runner.skip("fuzz smoke", &reason);
+        return Ok(());
+    }
+    let targets = fuzz::targets(root)?;
+    runner.run_fn("fuzz seed corpora", || {
+        for (target, count) in fuzz::write_seed_corpora(root, &targets)? {
+            println!("  {target}: {count} seeds");
+        }
+        Ok(())
+    })?;
+    runner.run("fuzz build (nightly)", &mut fuzz::build_command(root))?;
+    for target in &targets {
+        fuzz::run_target(runner, root, target, seconds)?;
+    }
+    Ok(())
+}
+
+fn run_fuzz(args: &[String]) -> Result<()> {
+    let args = Args::parse(args, &[], &["seconds"])?;
+    let seconds = args.seconds("seconds", None)?;
+    let root = cmd::repo_root();
+    let all = fuzz::targets(&root)?;
+    let targets: Vec<String> = if args.positional.is_empty() {
+        all
+    } else {
+        for name in &args.positional {
+            if !all.contains(name) {
+                return Err(format!(
+                    "no fuzz target `{name}` in fuzz/Cargo.toml (have: {})",
+                    all.join(", ")
+                )
+                .into());
+            }
+        }
+        args.positional.clone()
+    };
+    fuzz::fuzz_available().map_err(|reason| format!("cannot fuzz: {reason}"))?;
+    for (target, count) in fuzz::write_seed_corpora(&root, &targets)? {
+        println!("{target}: {count} seeds from the vectors");
+    }
+    let mut runner = Runner::default();
+    let mut build = fuzz::build_command(&root);
+    if targets.len() == 1 {
+        build.arg(&targets[0]);
+    }
+    let mut result = runner.run("fuzz build (nightly)", &mut build);
+    if result.is_ok() {
+        for target in &targets {
+            result = fuzz::run_target(&mut runner, &root, target, seconds);
+            if result.is_err() {
+                break;
+            }
+        }
+    }
+    println!("\n{}", runner.summary());
+    result
+}
+
+fn bench_names(metadata: &json::Value) -> Vec<String> {
+    let packages = metadata
+        .get("packages")
+        .and_then(json::Value::as_array)
+        .unwrap_or(&[]);
+    packages
+        .iter()
+        .filter(|p| p.get("name").and_then(json::Value::as_str) == Some("scb-benches"))
+        .flat_map(|p| {
+            p.get("targets")
+                .and_then(json::Value::as_array)
+                .unwrap_or(&[])
+        })
+        .filter(|t| {
+            t.get("kind")
+                .and_then(json::Value::as_array)
+                .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("bench")))
+        })
+        .filter_map(|t| {
+            t.get("name")
+                .and_then(json::Value::as_str)
+                .map(str::to_owned)
+        })
+        .collect()
+}
+
+fn run_bench(args: &[String]) -> Result<()> {
+    let args = Args::parse(args, &["quick", "no-run"], &[])?;
+    let ws = workspace()?;
+    let criterion_dir = ws.target_dir.join("criterion");
+    let mut since = None;
+    if !args.has("no-run") {
+        let all = bench_names(&ws.metadata);
+        for name in &args.positional {
+            if !all.contains(name) {
+                return Err(format!(
+                    "no bench `{name}` in scb-benches (have: {})",
+                    all.join(", ")
+                )
+                .into());
+            }
+        }
+        let selected = if args.positional.is_empty() {
+            all
+        } else {
+            args.positional.clone()
+        };
+        // Naming the bench targets keeps libtest (the lib's harness) from seeing criterion's flags.
+        let mut cmd = cargo_in(&ws.root, &["bench", "-p", "scb-benches"]);
+        for name in &selected {
+            cmd.args(["--bench", name]);
+        }
+        if args.has("quick") {
+            cmd.args(["--", "--quick"]);
+        }
+        since = Some(SystemTime::now());
+        Runner::default().run("bench", &mut cmd)?;
+    }
+    let results = bench::collect(&criterion_dir, since)?;
+    if results.is_empty() {
+        println!(
+            "no criterion results under {} (the bench files may still be stubs)",
+            criterion_dir.display()
+        );
+    } else {
+        println!("\n{}", bench::table(&results));
+    }
+    Ok(())
+}
+
+fn run_release(args: &[String]) -> Result<()> {
+    let args = Args::parse(args, &["dry-run", "execute", "allow-dirty", "verify"], &[])?;
+    let dry_run = args.has("dry-run");
+    let execute = args.has("execute");
+    if dry_run == execute {
+        return Err(
+            "say either --dry-run (checks only) or --execute (publish to crates.io)".into(),
+        );
+    }
+    let ws = workspace()?;
+    let packages = release::packages_from_metadata(&ws.metadata)?;
+    let order = release::publish_order(&packages)?;
+    let names: Vec<&str> = order.iter().map(|p| p.name.as_str()).collect();
+    println!("publishing order: {}", names.join(" -> "));
+    let missing: Vec<&str> = release::PREFERRED_ORDER
+        .iter()
+        .copied()
+        .filter(|n| !names.contains(n))
+        .collect();
+
+    let changelog_path = ws.root.join("CHANGELOG.md");
+    let changelog = std::fs::read_to_string(&changelog_path)
+        .map_err(|e| format!("cannot read {}: {e}", changelog_path.display()))?;
+    let versions = release::changelog_versions(&changelog);
+
+    let mut failures = 0usize;
+    if !missing.is_empty() {
+        println!(
+            "FAIL workspace: not publishable or absent: {}",
+            missing.join(", ")
+        );
+        failures += 1;
+    }
+    for package in &order {
+        let problems = release::problems(package, &packages, &versions);
+        if problems.is_empty() {
+            println!("ok   {} {}", package.name, package.version);
+        } else {
+            failures += problems.len();
+            for problem in problems {
+                println!("FAIL {} {}: {problem}", package.name, package.version);
+            }
+        }
+    }
+
+    let mut runner = Runner::default();
+    // One `cargo package` call for all crates: cargo resolves the not-yet-published path
+    // dependencies between them through a local overlay, in dependency order.
+    let mut package_cmd = cargo_in(&ws.root, &["package"]);
+    for name in &names {
+        package_cmd.args(["-p", name]);
+    }
+    if !args.has("verify") {
+        package_cmd.arg("--no-verify");
+    }
+    if args.has("allow-dirty") {
+        package_cmd.arg("--allow-dirty");
+    }
+    if runner.run("cargo package", &mut package_cmd).is_err() {
+        failures += 1;
+    }
+
+    let msrv: Vec<&str> = order
+        .iter()
+        .filter_map(|p| p.rust_version.as_deref())
+        .collect();
+    match msrv.first() {
+        None => println!("SKIP msrv: no crate declares rust-version"),
+        Some(version) => {
+            let installed =
+                cmd::output(std::process::Command::new("rustup").args(["toolchain", "list"]))
+                    .unwrap_or_default();
+            let has = installed.lines().any(|line| {
+                line.starts_with(&format!("{version}-")) || line.starts_with(&format!("{version}."))
+            });
+            if has {
+                let mut check = cmd::cargo_toolchain(version);
+                check
+                    .current_dir(&ws.root)
+                    .args(["check", "--workspace", "--all-features"]);
+                check.arg("--target-dir").arg(ws.target_dir.join("msrv"));
+                if runner.run(&format!("msrv {version}"), &mut check).is_err() {
+                    failures += 1;
+                }
+            } else {
+                println!("SKIP msrv: toolchain {version} is not installed (rustup toolchain list)");
+            }
+        }
+    }
+
+    if failures > 0 {
+        return Err(format!("release check: {failures} problem(s) above").into());
+    }
+    println!("release check: all {} crates ready", order.len());
+    if dry_run {
+        return Ok(());
+    }
+    for name in &names {
+        runner.run(
+            &format!("publish {name}"),
+            &mut cargo_in(&ws.root, &["publish", "-p", name]),
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(args: &[&str]) -> Vec<String> {
+        args.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn args_split_flags_values_and_positionals() {
+        let args = Args::parse(
+            &strings(&[
+                "single_decode",
+                "--seconds",
+                "30",
+                "--quick",
+                "--seconds=5",
+                "x",
+            ]),
+            &["quick"],
+            &["seconds"],
+        )
+        .unwrap();
+        assert!(args.has("quick"));
+        assert_eq!(args.value("seconds"), Some("5"));
+        assert_eq!(args.positional, ["single_decode", "x"]);
+    }
+
+    #[test]
+    fn args_reject_unknown_flags_and_missing_values() {
+        assert!(Args::parse(&strings(&["--nope"]), &["quick"], &[]).is_err());
+        assert!(Args::parse(&strings(&["--seconds"]), &[], &["seconds"]).is_err());
+        assert!(Args::parse(&strings(&["--quick=1"]), &["quick"], &[]).is_err());
+    }
+
+    #[test]
+    fn seconds_default_and_validation() {
+        let none = Args::parse(&[], &[], &["seconds"]).unwrap();
+        assert_eq!(
+            none.seconds("seconds", None).unwrap(),
+            fuzz::DEFAULT_SECONDS
+        );
+        let zero = Args::parse(&strings(&["--seconds=0"]), &[], &["seconds"]).unwrap();
+        assert!(zero.seconds("seconds", None).is_err());
+        let bad = Args::parse(&strings(&["--seconds=ten"]), &[], &["seconds"]).unwrap();
+        assert!(bad.seconds("seconds", None).is_err());
+    }
+
+    #[test]
+    fn bench_names_are_the_bench_targets_of_scb_benches() {
+        let metadata = json::parse(
+            r#"{"packages":[{"name":"scb-benches","targets":[
+                {"name":"scb_benches","kind":["lib"]},
+                {"name":"wire","kind":["bench"]},{"name":"sync","kind":["bench"]}]},
+                {"name":"other","targets":[{"name":"x","kind":["bench"]}]}]}"#,
+        )
+        .unwrap();
+        assert_eq!(bench_names(&metadata), ["wire", "sync"]);
+    }
+}

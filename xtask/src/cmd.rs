@@ -1,0 +1,388 @@
+//! Running commands as named, timed steps that fail fast.
+
+use std::ffi::OsStr;
+use std::fmt;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// What went wrong in an xtask command, in one line.
+#[derive(Debug)]
+pub struct Error(pub String);
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl From<String> for Error {
+    fn from(message: String) -> Self {
+        Error(message)
+    }
+}
+
+impl From<&str> for Error {
+    fn from(message: &str) -> Self {
+        Error(message.to_owned())
+    }
+}
+
+/// The result type of every xtask function.
+pub type Result<T> = std::result::Result<T, Error>;
+
+/// The repository root: the parent of this crate's manifest directory.
+pub fn repo_root() -> PathBuf {
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
+}
+
+/// A `cargo` command for the toolchain running us (`$CARGO`, as cargo sets it for `cargo run`).
+pub fn cargo() -> Command {
+    Command::new(std::env::var_os("CARGO").unwrap_or_else(|| "cargo".into()))
+}
+
+/// A `cargo +<toolchain>` command through the rustup proxy on `PATH`.
+pub fn cargo_toolchain(toolchain: &str) -> Command {
+    let mut cmd = Command::new("cargo");
+    cmd.arg(format!("+{toolchain}"));
+    cmd
+}
+
+/// Whether a command runs and exits 0, with its output discarded.
+pub fn succeeds(cmd: &mut Command) -> bool {
+    cmd.stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|status| status.success())
+}
+
+/// Runs a command and returns its standard output as text, failing on a non-zero exit.
+pub fn output(cmd: &mut Command) -> Result<String> {
+    let shown = describe(cmd);
+    let out = cmd
+        .stdin(Stdio::null())
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| format!("cannot start `{shown}`: {e}"))?;
+    if !out.status.success() {
+        return Err(format!("`{shown}` failed ({})", out.status).into());
+    }
+    String::from_utf8(out.stdout).map_err(|_| format!("`{shown}` printed non-utf-8 output").into())
+}
+
+/// The command line as a person would type it, with the environment overrides first.
+pub fn describe(cmd: &Command) -> String {
+    let mut parts: Vec<String> = cmd
+        .get_envs()
+        .filter_map(|(key, value)| value.map(|v| format!("{}={}", key.to_string_lossy(), quote(v))))
+        .collect();
+    let program = Path::new(cmd.get_program());
+    let program = if program.components().count() > 1 {
+        // `$CARGO` is an absolute path into the toolchain: show it as plain `cargo`.
+        program
+            .file_name()
+            .map_or_else(|| program.to_string_lossy(), OsStr::to_string_lossy)
+    } else {
+        program.to_string_lossy()
+    };
+    parts.push(program.into_owned());
+    parts.extend(cmd.get_args().map(quote));
+    parts.join(" ")
+}
+
+fn quote(arg: &OsStr) -> String {
+    let text = arg.to_string_lossy();
+    if !text.is_empty()
+        && text
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-_=+./:,@*%".contains(c))
+    {
+        text.into_owned()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
+    }
+}
+
+/// How a step ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outcome {
+    Passed,
+    Skipped(String),
+    Failed,
+}
+
+/// One line of the closing timing table.
+#[derive(Debug, Clone)]
+pub struct StepRecord {
+    pub name: String,
+    pub elapsed: Duration,
+    pub outcome: Outcome,
+}
+
+/// Totals read from libtest's `test result:` lines.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct TestCounts {
+    pub passed: u64,
+    pub failed: u64,
+    pub ignored: u64,
+    pub suites: u64,
+}
+
+impl TestCounts {
+    /// Adds one `test result: ok. 3 passed; 0 failed; 1 ignored; ...` line; other lines are ignored.
+    pub fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        self.suites += 1;
+        for part in rest.split([';', '.']) {
+            let mut words = part.split_whitespace();
+            let (Some(count), Some(label)) = (words.next(), words.next()) else {
+                continue;
+            };
+            let Ok(count) = count.parse::<u64>() else {
+                continue;
+            };
+            match label {
+                "passed" => self.passed += count,
+                "failed" => self.failed += count,
+                "ignored" => self.ignored += count,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// Runs steps in order, printing each with its wall time, and remembers them for the summary.
+#[derive(Debug, Default)]
+pub struct Runner {
+    pub records: Vec<StepRecord>,
+    pub tests: TestCounts,
+}
+
+impl Runner {
+    /// Runs `cmd` as step `name`; an exit other than 0 is an error naming the step.
+    pub fn run(&mut self, name: &str, cmd: &mut Command) -> Result<()> {
+        self.run_inner(name, cmd, false)
+    }
+
+    /// Like [`Runner::run`], also echoing stdout line by line and counting libtest results.
+    pub fn run_counting_tests(&mut self, name: &str, cmd: &mut Command) -> Result<()> {
+        self.run_inner(name, cmd, true)
+    }
+
+    fn run_inner(&mut self, name: &str, cmd: &mut Command, count_tests: bool) -> Result<()> {
+        println!("==> {name}: {}", describe(cmd));
+        flush();
+        let start = Instant::now();
+        cmd.stdin(Stdio::null());
+        let status = if count_tests {
+            cmd.stdout(Stdio::piped());
+            let mut child = cmd
+                .spawn()
+                .map_err(|e| format!("step `{name}` could not start: {e}"))?;
+            if let Some(stdout) = child.stdout.take() {
+                for line in BufReader::new(stdout).lines() {
+                    let Ok(line) = line else { break };
+                    self.tests.add_line(&line);
+                    // `println!` (not a raw stdout handle) so that libtest captures it in tests.
+                    println!("{line}");
+                }
+            }
+            child.wait()
+        } else {
+            cmd.status()
+        }
+        .map_err(|e| format!("step `{name}` could not start: {e}"))?;
+        let elapsed = start.elapsed();
+        let outcome = if status.success() {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        };
+        self.records.push(StepRecord {
+            name: name.to_owned(),
+            elapsed,
+            outcome: outcome.clone(),
+        });
+        if outcome == Outcome::Failed {
+            println!("<== {name}: FAILED after {}", seconds(elapsed));
+            return Err(format!("step `{name}` failed ({status})").into());
+        }
+        println!("<== {name}: ok in {}", seconds(elapsed));
+        flush();
+        Ok(())
+    }
+
+    /// Runs a step implemented in Rust rather than as a command.
+    pub fn run_fn(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+        println!("==> {name}");
+        flush();
+        let start = Instant::now();
+        let result = f();
+        let elapsed = start.elapsed();
+        let outcome = if result.is_ok() {
+            Outcome::Passed
+        } else {
+            Outcome::Failed
+        };
+        self.records.push(StepRecord {
+            name: name.to_owned(),
+            elapsed,
+            outcome,
+        });
+        match result {
+            Ok(()) => {
+                println!("<== {name}: ok in {}", seconds(elapsed));
+                Ok(())
+            }
+            Err(e) => {
+                println!("<== {name}: FAILED after {}", seconds(elapsed));
+                Err(format!("step `{name}` failed: {e}").into())
+            }
+        }
+    }
+
+    /// Records a step that did not run, printing a `SKIP` line with the reason.
+    pub fn skip(&mut self, name: &str, reason: &str) {
+        println!("SKIP {name}: {reason}");
+        self.records.push(StepRecord {
+            name: name.to_owned(),
+            elapsed: Duration::ZERO,
+            outcome: Outcome::Skipped(reason.to_owned()),
+        });
+    }
+
+    /// The closing table: every step, its outcome and wall time, and the total.
+    pub fn summary(&self) -> String {
+        let width = self
+            .records
+            .iter()
+            .map(|r| r.name.len())
+            .max()
+            .unwrap_or(4)
+            .max(4);
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = writeln!(out, "{:<width$}  {:<7}  {:>9}", "step", "result", "time");
+        let mut total = Duration::ZERO;
+        for record in &self.records {
+            total += record.elapsed;
+            let result = match &record.outcome {
+                Outcome::Passed => "ok",
+                Outcome::Skipped(_) => "skipped",
+                Outcome::Failed => "FAILED",
+            };
+            let _ = writeln!(
+                out,
+                "{:<width$}  {:<7}  {:>9}",
+                record.name,
+                result,
+                seconds(record.elapsed)
+            );
+        }
+        let _ = writeln!(out, "{:<width$}  {:<7}  {:>9}", "total", "", seconds(total));
+        out
+    }
+}
+
+/// A duration as seconds with one decimal, e.g. `12.3s`.
+pub fn seconds(d: Duration) -> String {
+    format!("{:.1}s", d.as_secs_f64())
+}
+
+/// Flushes stdout so our lines interleave correctly with child processes' output.
+pub fn flush() {
+    // Nothing useful can be done if stdout is gone.
+    let _ = std::io::stdout().flush();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn counts_libtest_result_lines_and_ignores_others() {
+        let mut counts = TestCounts::default();
+        for line in [
+            "running 3 tests",
+            "test result: ok. 3 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s",
+            "test result: FAILED. 10 passed; 2 failed; 0 ignored; 0 measured; 5 filtered out; finished in 1.20s",
+            "test foo ... ok",
+        ] {
+            counts.add_line(line);
+        }
+        assert_eq!(
+            counts,
+            TestCounts {
+                passed: 13,
+                failed: 2,
+                ignored: 1,
+                suites: 2
+            }
+        );
+    }
+
+    #[test]
+    fn failing_step_is_an_error_naming_the_step() {
+        let mut runner = Runner::default();
+        let err = runner
+            .run("always-fails", Command::new("sh").args(["-c", "exit 3"]))
+            .unwrap_err();
+        assert!(err.0.contains("always-fails"), "{err}");
+        assert_eq!(runner.records[0].outcome, Outcome::Failed);
+    }
+
+    #[test]
+    fn passing_steps_and_skips_appear_in_summary() {
+        let mut runner = Runner::default();
+        runner.run("true-step", &mut Command::new("true")).unwrap();
+        runner.skip("fuzz", "no nightly");
+        let table = runner.summary();
+        assert!(table.contains("true-step  ok"), "{table}");
+        assert!(table.contains("fuzz       skipped"), "{table}");
+        assert!(table.lines().last().unwrap().starts_with("total"));
+    }
+
+    #[test]
+    fn counting_runner_reads_test_lines_from_child_stdout() {
+        let mut runner = Runner::default();
+        runner
+            .run_counting_tests(
+                "fake-tests",
+                Command::new("sh").args([
+                    "-c",
+                    "echo 'test result: ok. 7 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out'",
+                ]),
+            )
+            .unwrap();
+        assert_eq!(runner.tests.passed, 7);
+        assert_eq!(runner.tests.ignored, 2);
+    }
+
+    #[test]
+    fn run_fn_failure_names_the_step_and_cause() {
+        let mut runner = Runner::default();
+        let err = runner
+            .run_fn("seed", || Err("no vectors".into()))
+            .unwrap_err();
+        assert_eq!(err.0, "step `seed` failed: no vectors");
+    }
+
+    #[test]
+    fn describe_shows_env_and_quotes_odd_arguments() {
+        let mut cmd = Command::new("/opt/rust/bin/cargo");
+        cmd.env("RUSTDOCFLAGS", "-D warnings")
+            .args(["doc", "--no-deps", "it's"]);
+        assert_eq!(
+            describe(&cmd),
+            r"RUSTDOCFLAGS='-D warnings' cargo doc --no-deps 'it'\''s'"
+        );
+    }
+}
