@@ -1,0 +1,237 @@
+//! Restoring channels from singles (lnd's `chanbackup/recover.go`, spec 11).
+
+use std::collections::BTreeMap;
+use std::future::Future;
+
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::OutPoint;
+use futures_util::StreamExt;
+use scb_wire::{Address, Single};
+
+use crate::error::{share, SharedError};
+use crate::BoxError;
+
+/// Why the node could not restore a channel.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RestoreError {
+    /// The node already has (or had) this channel; the restore skips it. This
+    /// is a variant, not an error identity to compare (lnd's weak spot, 11.2).
+    #[error("channel already exists")]
+    AlreadyExists,
+    /// Any other failure.
+    #[error("{0}")]
+    Failed(#[source] BoxError),
+}
+
+/// The node's side of a restore: turns a single into a channel shell.
+pub trait ChannelRestorer: Send + Sync {
+    /// Stores a restored channel shell for `single`.
+    ///
+    /// Return [`RestoreError::AlreadyExists`] for a channel the node already
+    /// knows (open or closed), so a repeated restore skips it.
+    fn restore_channel(
+        &self,
+        single: &Single,
+    ) -> impl Future<Output = Result<(), RestoreError>> + Send;
+}
+
+/// The node's side of a restore: asks a peer to force-close.
+pub trait PeerConnector: Send + Sync {
+    /// Connects (persistently) to `peer` at any of `addresses`.
+    fn connect_peer(
+        &self,
+        peer: PublicKey,
+        addresses: &[Address],
+    ) -> impl Future<Output = Result<(), BoxError>> + Send;
+}
+
+/// Options of [`recover`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RecoverOptions {
+    /// How many peer connections may be in progress at once (0 counts as 1).
+    pub connect_concurrency: usize,
+}
+
+impl Default for RecoverOptions {
+    fn default() -> Self {
+        Self {
+            connect_concurrency: 4,
+        }
+    }
+}
+
+impl RecoverOptions {
+    /// Sets [`connect_concurrency`](Self::connect_concurrency).
+    #[must_use]
+    pub fn with_connect_concurrency(mut self, concurrency: usize) -> Self {
+        self.connect_concurrency = concurrency;
+        self
+    }
+}
+
+/// What happened to one channel.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ChannelOutcome {
+    /// Restored, and its peer was asked to reconnect.
+    Restored,
+    /// The node already had it; skipped, no connection attempted.
+    AlreadyExisted,
+    /// The restorer failed; no connection attempted.
+    RestoreFailed(SharedError),
+    /// Restored, but connecting to its peer failed (retry the connection
+    /// later; the shell is stored).
+    ConnectFailed(SharedError),
+}
+
+/// One channel's line in a [`RecoveryReport`].
+#[derive(Debug, Clone)]
+pub struct ChannelReport {
+    /// The channel's funding outpoint.
+    pub outpoint: OutPoint,
+    /// The channel's peer.
+    pub peer: PublicKey,
+    /// What happened.
+    pub outcome: ChannelOutcome,
+}
+
+/// The result of a restore: one line per channel, in input order.
+#[derive(Debug, Clone, Default)]
+pub struct RecoveryReport {
+    /// Per-channel outcomes, in the order of the singles given.
+    pub channels: Vec<ChannelReport>,
+    /// Inputs that could not be unpacked at all (unpack helpers only).
+    pub unreadable: Vec<crate::SyncError>,
+}
+
+impl RecoveryReport {
+    /// Channels whose shell was stored by this run (including those whose
+    /// connection failed), i.e. lnd's `num_restored`.
+    pub fn restored(&self) -> usize {
+        self.count(|o| {
+            matches!(
+                o,
+                ChannelOutcome::Restored | ChannelOutcome::ConnectFailed(_)
+            )
+        })
+    }
+
+    /// Channels skipped because the node already had them.
+    pub fn already_existed(&self) -> usize {
+        self.count(|o| matches!(o, ChannelOutcome::AlreadyExisted))
+    }
+
+    /// Channels whose restore or connection failed.
+    pub fn failed(&self) -> usize {
+        self.count(|o| {
+            matches!(
+                o,
+                ChannelOutcome::RestoreFailed(_) | ChannelOutcome::ConnectFailed(_)
+            )
+        })
+    }
+
+    /// Whether every input was read and every channel restored (or already
+    /// present) with its peer contacted.
+    pub fn is_complete(&self) -> bool {
+        self.unreadable.is_empty() && self.failed() == 0
+    }
+
+    fn count(&self, pred: impl Fn(&ChannelOutcome) -> bool) -> usize {
+        self.channels.iter().filter(|c| pred(&c.outcome)).count()
+    }
+}
+
+/// Restores every channel it can and reports each one.
+///
+/// Channels are restored one at a time in input order; a failure is recorded
+/// and the next channel is tried (lnd stops at the first, S35, and an address
+/// problem aborts the rest, S37). A channel the node already has is skipped.
+/// Then the peers of the restored channels are contacted, once per peer with
+/// the union of its channels' addresses, at most
+/// [`RecoverOptions::connect_concurrency`] at a time; a peer's failure is
+/// reported on each of its channels.
+pub async fn recover<R, C>(
+    singles: &[Single],
+    restorer: &R,
+    connector: &C,
+    options: &RecoverOptions,
+) -> RecoveryReport
+where
+    R: ChannelRestorer,
+    C: PeerConnector,
+{
+    let mut outcomes: Vec<Option<ChannelOutcome>> = Vec::with_capacity(singles.len());
+    // peer -> (addresses, indices of its restored channels)
+    let mut peers: BTreeMap<[u8; 33], (PublicKey, Vec<Address>, Vec<usize>)> = BTreeMap::new();
+    for (index, single) in singles.iter().enumerate() {
+        let outcome = match restorer.restore_channel(single).await {
+            Ok(()) => {
+                let key = single.remote_node_pub;
+                let entry = peers
+                    .entry(key.serialize())
+                    .or_insert_with(|| (key, Vec::new(), Vec::new()));
+                for address in &single.addresses {
+                    if !entry.1.contains(address) {
+                        entry.1.push(address.clone());
+                    }
+                }
+                entry.2.push(index);
+                None
+            }
+            Err(RestoreError::AlreadyExists) => {
+                tracing::info!(channel = %single.funding_outpoint, "channel already exists, skipped");
+                Some(ChannelOutcome::AlreadyExisted)
+            }
+            Err(RestoreError::Failed(err)) => {
+                tracing::warn!(channel = %single.funding_outpoint, error = %err, "channel restore failed");
+                Some(ChannelOutcome::RestoreFailed(share(err)))
+            }
+        };
+        outcomes.push(outcome);
+    }
+
+    let concurrency = options.connect_concurrency.max(1);
+    let connections: Vec<_> = futures_util::stream::iter(peers.into_values())
+        .map(|(peer, addresses, indices)| async move {
+            let result = connector.connect_peer(peer, &addresses).await;
+            (peer, result, indices)
+        })
+        .buffer_unordered(concurrency)
+        .collect()
+        .await;
+    for (peer, result, indices) in connections {
+        let outcome = match result {
+            Ok(()) => ChannelOutcome::Restored,
+            Err(err) => {
+                tracing::warn!(%peer, error = %err, "connecting to peer for restore failed");
+                ChannelOutcome::ConnectFailed(share(err))
+            }
+        };
+        for index in indices {
+            if let Some(slot) = outcomes.get_mut(index) {
+                *slot = Some(outcome.clone());
+            }
+        }
+    }
+
+    let channels = singles
+        .iter()
+        .zip(outcomes)
+        .map(|(single, outcome)| ChannelReport {
+            outpoint: single.funding_outpoint,
+            peer: single.remote_node_pub,
+            // Every restored index belongs to exactly one peer group, so
+            // `None` cannot remain; should it ever, never claim success.
+            outcome: outcome.unwrap_or_else(|| {
+                ChannelOutcome::ConnectFailed(share("no connection was attempted".into()))
+            }),
+        })
+        .collect();
+    RecoveryReport {
+        channels,
+        unreadable: Vec::new(),
+    }
+}
