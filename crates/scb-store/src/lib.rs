@@ -1,1 +1,44 @@
-//! scb-store (under construction).
+//! Crash-safe storage of lnd's `channel.backup` file.
+//!
+//! `scb-store` writes and reads the multi-channel backup file exactly where and how lnd
+//! does (same file content, same staging and archive names), but strictly safer: a writer
+//! lock, fsync of the staging file and of the directory, atomic and collision-free archive
+//! copies with retention, archive and mirror failures that never block the update, and a
+//! sidecar manifest that tells which copy is newest without the seed. See
+//! `docs/durability.md` for the precise guarantees and the tests behind each.
+//!
+//! The file layer works on bytes (the packed multi); decrypting it is `scb-crypto`'s job.
+//!
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use scb_store::{MultiFile, MultiFileOptions, ArchiveOutcome};
+//! let dir = tempfile::tempdir()?;
+//! let backup = MultiFile::new(dir.path().join("channel.backup"), MultiFileOptions::default())?;
+//! backup.update_and_swap(b"version 1")?;
+//! let report = backup.update_and_swap(b"version 2")?;
+//! assert!(matches!(report.archive, ArchiveOutcome::Archived { .. }));
+//! assert_eq!(backup.read_packed()?, b"version 2");
+//! assert_eq!(backup.read_manifest()?.map(|m| m.sequence), Some(2));
+//! # Ok(()) }
+//! ```
+
+mod archive;
+mod atomic;
+#[cfg(test)]
+mod crash_tests;
+mod error;
+mod fs;
+mod manifest;
+mod multi_file;
+#[cfg(test)]
+mod sim_fs;
+mod time;
+
+pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
+pub use atomic::write_file_atomically;
+pub use error::{scb_crypto_error, StoreError};
+pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
+pub use multi_file::{
+    ArchiveOutcome, ManifestOutcome, MirrorOutcome, MultiFile, MultiFileOptions, SwapReport,
+    DEFAULT_FILE_NAME, LND_STAGING_NAME,
+};

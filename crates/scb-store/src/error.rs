@@ -1,0 +1,187 @@
+//! The one error type of `scb-store`.
+
+use std::io;
+use std::path::PathBuf;
+
+/// Everything that can go wrong in `scb-store`; every variant names the step and the path.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The configured path has no file name (or is empty).
+    #[error("backup file path {} has no file name", path.display())]
+    InvalidPath {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The backup file does not exist: the sub-swapper treats this as "no backup yet".
+    #[error("backup file {} does not exist", path.display())]
+    NotFound {
+        /// The missing file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Reading a file failed.
+    #[error("cannot read {}", path.display())]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Another process (or another handle in this one) holds the writer lock.
+    #[error("lock {} is held by another writer (waited {waited_ms} ms)", path.display())]
+    Locked {
+        /// The lock file.
+        path: PathBuf,
+        /// How long we waited before giving up.
+        waited_ms: u64,
+    },
+    /// Creating or locking the lock file failed.
+    #[error("cannot lock {}", path.display())]
+    Lock {
+        /// The lock file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Removing a stale staging file left by an earlier run failed.
+    #[error("cannot remove stale staging file {}", path.display())]
+    RemoveStaging {
+        /// The staging file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Creating the staging file failed.
+    #[error("cannot create staging file {}", path.display())]
+    CreateStaging {
+        /// The staging file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Writing the staging file failed (for example a full disk).
+    #[error("cannot write staging file {}", path.display())]
+    WriteStaging {
+        /// The staging file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Flushing the staging file to stable storage failed.
+    #[error("cannot fsync staging file {}", path.display())]
+    SyncStaging {
+        /// The staging file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Renaming the staging file over the target failed; the target is untouched.
+    #[error("cannot rename {} over {}", from.display(), to.display())]
+    Rename {
+        /// The staging file.
+        from: PathBuf,
+        /// The target.
+        to: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Flushing a directory failed; after a rename this means the new file is in place
+    /// but may not survive a power loss.
+    #[error("cannot fsync directory {}", path.display())]
+    SyncDir {
+        /// The directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Creating a directory (the archive directory) failed.
+    #[error("cannot create directory {}", path.display())]
+    CreateDir {
+        /// The directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Listing a directory failed.
+    #[error("cannot list directory {}", path.display())]
+    ListDir {
+        /// The directory.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Removing an archive entry (pruning) failed.
+    #[error("cannot remove archive entry {}", path.display())]
+    RemoveArchive {
+        /// The archive file.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// Moving an unreadable backup file aside failed.
+    #[error("cannot quarantine {} as {}", from.display(), to.display())]
+    Quarantine {
+        /// The unreadable file.
+        from: PathBuf,
+        /// The quarantine name.
+        to: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
+    /// The backup file exists but could not be decrypted or decoded.
+    #[error("cannot unpack backup file {}", path.display())]
+    Unpack {
+        /// The file.
+        path: PathBuf,
+        /// What scb-crypto reported.
+        #[source]
+        source: scb_crypto_error::CryptoError,
+    },
+    /// The sidecar manifest exists but is not valid JSON of a known format.
+    #[error("manifest {} is unreadable: {reason}", path.display())]
+    Manifest {
+        /// The manifest file.
+        path: PathBuf,
+        /// Why.
+        reason: String,
+    },
+    /// The read-back check after a swap found content that differs from what was meant;
+    /// the previous version was restored when possible.
+    #[error("read-back of {} does not match what was written ({detail})", path.display())]
+    ReadBackMismatch {
+        /// The backup file.
+        path: PathBuf,
+        /// What differed and whether the previous version was restored.
+        detail: String,
+    },
+}
+
+impl StoreError {
+    /// True when the backup file simply does not exist yet.
+    pub fn is_not_found(&self) -> bool {
+        matches!(self, StoreError::NotFound { .. })
+    }
+}
+
+/// The error type of the unpack step, re-exported so callers need not depend on scb-crypto.
+pub mod scb_crypto_error {
+    /// Placeholder until `scb-crypto` exposes its error type: a display-only error.
+    #[derive(Debug, thiserror::Error)]
+    #[error("{0}")]
+    pub struct CryptoError(pub String);
+}

@@ -1,0 +1,204 @@
+//! The file-system operations the store needs, behind one small trait.
+//!
+//! Production uses [`RealFs`]; the tests use a simulated file system that models what is
+//! durable (fsynced data, fsynced directory entries) and can crash between any two
+//! operations (`sim_fs.rs`). Every step of a swap goes through this trait, so the
+//! crash-point enumeration covers exactly the code that runs in production.
+
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::{File, OpenOptions, TryLockError};
+use std::io::{self, Write};
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// Which part of [`Fs::write_synced`] failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum WriteStep {
+    /// Creating (or truncating) the file.
+    Create,
+    /// Writing the bytes.
+    Write,
+    /// fsync of the file.
+    Sync,
+}
+
+/// One directory entry as [`Fs::list`] reports it.
+#[derive(Debug, Clone)]
+pub(crate) struct DirEntryInfo {
+    /// File name within the directory.
+    pub name: OsString,
+    /// True for regular files.
+    pub is_file: bool,
+    /// Size in bytes.
+    pub len: u64,
+}
+
+/// Why taking the writer lock failed.
+#[derive(Debug)]
+pub(crate) enum LockFailure {
+    /// Someone else holds it (after waiting this long).
+    Busy(Duration),
+    /// An I/O error.
+    Io(io::Error),
+}
+
+/// A held writer lock; released on drop (the lock file itself stays).
+#[derive(Debug)]
+pub(crate) struct LockGuard {
+    _file: Option<File>,
+}
+
+impl LockGuard {
+    /// A guard that holds nothing (simulated file systems have a single writer).
+    #[cfg(test)]
+    pub(crate) fn none() -> Self {
+        LockGuard { _file: None }
+    }
+}
+
+/// File-system operations used by the store.
+pub(crate) trait Fs: fmt::Debug + Send + Sync {
+    /// Creates or truncates `path` with mode 0600, writes all of `bytes`, fsyncs and closes it.
+    fn write_synced(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)>;
+    /// Reads a whole file.
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Renames `from` over `to` (atomic replace).
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Removes a file.
+    fn remove_file(&self, path: &Path) -> io::Result<()>;
+    /// Makes the entries of directory `dir` durable.
+    fn sync_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Creates one directory with mode 0700 (its parent must exist).
+    fn create_dir(&self, dir: &Path) -> io::Result<()>;
+    /// Lists a directory.
+    fn list(&self, dir: &Path) -> io::Result<Vec<DirEntryInfo>>;
+    /// True when `path` exists (file or directory).
+    fn exists(&self, path: &Path) -> io::Result<bool>;
+    /// Takes the exclusive advisory lock on `path` (created 0600 if missing), waiting at
+    /// most `wait`.
+    fn lock(&self, path: &Path, wait: Duration) -> Result<LockGuard, LockFailure>;
+}
+
+/// The real file system.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct RealFs;
+
+fn private_file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    options
+}
+
+impl Fs for RealFs {
+    fn write_synced(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)> {
+        let mut file = private_file_options()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(path)
+            .map_err(|e| (WriteStep::Create, e))?;
+        file.write_all(bytes).map_err(|e| (WriteStep::Write, e))?;
+        file.sync_all().map_err(|e| (WriteStep::Sync, e))?;
+        // Closed here, before any rename: Windows cannot rename an open file (lnd PR #3129).
+        drop(file);
+        Ok(())
+    }
+
+    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+        std::fs::read(path)
+    }
+
+    fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
+        // On Windows std uses MoveFileExW with MOVEFILE_REPLACE_EXISTING (or the POSIX-semantics
+        // rename where available). Write-through is not offered without unsafe code, so we
+        // flush the renamed file afterwards; see docs/durability.md for the caveat.
+        std::fs::rename(from, to)?;
+        #[cfg(windows)]
+        {
+            OpenOptions::new().write(true).open(to)?.sync_all()?;
+        }
+        Ok(())
+    }
+
+    fn remove_file(&self, path: &Path) -> io::Result<()> {
+        std::fs::remove_file(path)
+    }
+
+    fn sync_dir(&self, dir: &Path) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            File::open(dir)?.sync_all()
+        }
+        #[cfg(not(unix))]
+        {
+            // Windows cannot open a directory for flushing without FILE_FLAG_BACKUP_SEMANTICS
+            // and unsafe code; NTFS journals the rename itself. Documented in durability.md.
+            let _ = dir;
+            Ok(())
+        }
+    }
+
+    fn create_dir(&self, dir: &Path) -> io::Result<()> {
+        let mut builder = std::fs::DirBuilder::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::DirBuilderExt;
+            builder.mode(0o700);
+        }
+        builder.create(dir)
+    }
+
+    fn list(&self, dir: &Path) -> io::Result<Vec<DirEntryInfo>> {
+        let mut out = Vec::new();
+        for entry in std::fs::read_dir(dir)? {
+            let entry = entry?;
+            let meta = match entry.metadata() {
+                Ok(meta) => meta,
+                // Removed between read_dir and metadata: not there any more.
+                Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                Err(e) => return Err(e),
+            };
+            out.push(DirEntryInfo {
+                name: entry.file_name(),
+                is_file: meta.is_file(),
+                len: meta.len(),
+            });
+        }
+        Ok(out)
+    }
+
+    fn exists(&self, path: &Path) -> io::Result<bool> {
+        path.try_exists()
+    }
+
+    fn lock(&self, path: &Path, wait: Duration) -> Result<LockGuard, LockFailure> {
+        let file = private_file_options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(LockFailure::Io)?;
+        let start = Instant::now();
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match file.try_lock() {
+                Ok(()) => return Ok(LockGuard { _file: Some(file) }),
+                Err(TryLockError::WouldBlock) => {
+                    let waited = start.elapsed();
+                    if waited >= wait {
+                        return Err(LockFailure::Busy(waited));
+                    }
+                    std::thread::sleep(pause.min(wait.saturating_sub(waited)));
+                    pause = (pause * 2).min(Duration::from_millis(50));
+                }
+                Err(TryLockError::Error(e)) => return Err(LockFailure::Io(e)),
+            }
+        }
+    }
+}
