@@ -16,14 +16,21 @@
 //! let key = BackupKey::from_xprv_str(tprv, Network::Testnet)?;
 //!
 //! let file = include_bytes!("../tests/fixtures/channel.backup");
-//! let plaintext = key.decrypt(file)?;
-//! // A multi: version 0, then the number of singles (u32, big-endian).
-//! assert_eq!(plaintext[0], 0);
-//! assert_eq!(plaintext[1..5], [0, 0, 0, 16]);
+//! let multi = scb_crypto::unpack_multi(file, &key)?;
+//! assert_eq!(multi.singles.len(), 16);
 //!
-//! // The wrong network (coin type 0 instead of 1) gives another key.
+//! // Pack it again (fresh random nonce): different bytes, same content.
+//! let packed = scb_crypto::pack_multi(&multi, &key, &mut scb_crypto::OsRng)?;
+//! assert_ne!(packed.as_bytes(), &file[..]);
+//! assert_eq!(packed.unpack(&key)?, multi);
+//!
+//! // The wrong network (coin type 0 instead of 1) gives another key, and
+//! // lnd's cipher cannot tell a wrong key from corruption.
 //! let mainnet = BackupKey::from_xprv_str(tprv, Network::Mainnet)?;
-//! assert!(matches!(mainnet.decrypt(file), Err(scb_crypto::UnpackError::Authentication)));
+//! assert_eq!(
+//!     scb_crypto::unpack_multi(file, &mainnet),
+//!     Err(scb_crypto::UnpackError::Authentication)
+//! );
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 //!
