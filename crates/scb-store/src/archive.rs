@@ -280,9 +280,25 @@ impl Archive {
             source,
         })?;
         stage(fs, &tmp, bytes)?;
-        let stem = format!("{base}-{}", UtcStamp::from_system_time(now).format());
-        let mut target = self.dir.join(&stem);
-        let mut index = 0;
+        let stamp = UtcStamp::from_system_time(now);
+        let stem = format!("{base}-{}", stamp.format());
+        // Continue after the highest suffix already used in this second (not the first free
+        // one), so that names keep write order even after pruning removed earlier ones.
+        let mut index = self
+            .list()?
+            .iter()
+            .filter(|e| e.base == base && e.time == stamp.to_system_time())
+            .map(|e| e.collision_index.saturating_add(1))
+            .max()
+            .unwrap_or(0);
+        let name_for = |index: u32| {
+            if index == 0 {
+                self.dir.join(&stem)
+            } else {
+                self.dir.join(format!("{stem}.{index}"))
+            }
+        };
+        let mut target = name_for(index);
         loop {
             let taken = fs.exists(&target).map_err(|source| StoreError::ListDir {
                 path: self.dir.clone(),
@@ -303,7 +319,7 @@ impl Archive {
                     ),
                 });
             }
-            target = self.dir.join(format!("{stem}.{index}"));
+            target = name_for(index);
         }
         crate::atomic::commit(fs, &tmp, &target)?;
         Ok(target)

@@ -148,9 +148,25 @@ pub enum StoreError {
     Unpack {
         /// The file.
         path: PathBuf,
+        /// What scb-crypto reported (wrong key and corruption look the same to the cipher).
+        #[source]
+        source: scb_crypto::UnpackError,
+    },
+    /// The directory of the backup file (or of a mirror) does not exist; it is not
+    /// created for you (lnd's S22 made this a start-up failure).
+    #[error("directory {} of the backup file does not exist", path.display())]
+    DirectoryMissing {
+        /// The missing directory.
+        path: PathBuf,
+    },
+    /// Packing the multi for a verified swap failed.
+    #[error("cannot pack the multi for {}", path.display())]
+    Pack {
+        /// The backup file.
+        path: PathBuf,
         /// What scb-crypto reported.
         #[source]
-        source: scb_crypto_error::CryptoError,
+        source: scb_crypto::UnpackError,
     },
     /// The sidecar manifest exists but is not valid JSON of a known format.
     #[error("manifest {} is unreadable: {reason}", path.display())]
@@ -176,12 +192,4 @@ impl StoreError {
     pub fn is_not_found(&self) -> bool {
         matches!(self, StoreError::NotFound { .. })
     }
-}
-
-/// The error type of the unpack step, re-exported so callers need not depend on scb-crypto.
-pub mod scb_crypto_error {
-    /// Placeholder until `scb-crypto` exposes its error type: a display-only error.
-    #[derive(Debug, thiserror::Error)]
-    #[error("{0}")]
-    pub struct CryptoError(pub String);
 }

@@ -36,7 +36,7 @@ mod time;
 
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
-pub use error::{scb_crypto_error, StoreError};
+pub use error::StoreError;
 pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
 pub use multi_file::{
     ArchiveOutcome, ManifestOutcome, MirrorOutcome, MultiFile, MultiFileOptions, SwapReport,

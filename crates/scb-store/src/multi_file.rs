@@ -12,6 +12,8 @@ use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
 use crate::fs::{Fs, LockFailure, LockGuard, RealFs};
 use crate::manifest::{Manifest, MANIFEST_SUFFIX};
 use crate::StoreError;
+use scb_crypto::BackupKey;
+use scb_wire::Multi;
 
 /// lnd's default main file name.
 pub const DEFAULT_FILE_NAME: &str = "channel.backup";
@@ -286,6 +288,16 @@ impl MultiFile {
         read_or_not_found(self.fs.as_ref(), &self.path)
     }
 
+    /// Reads and unpacks the main file (lnd's `ExtractMulti`). A missing file is
+    /// [`StoreError::NotFound`]; a file that does not open is [`StoreError::Unpack`].
+    pub fn extract_multi(&self, key: &BackupKey) -> Result<Multi, StoreError> {
+        let packed = self.read_packed()?;
+        scb_crypto::unpack_multi(&packed, key).map_err(|source| StoreError::Unpack {
+            path: self.path.clone(),
+            source,
+        })
+    }
+
     /// Reads the sidecar manifest; `Ok(None)` when there is none.
     pub fn read_manifest(&self) -> Result<Option<Manifest>, StoreError> {
         let path = self.manifest_path();
@@ -377,6 +389,20 @@ impl MultiFile {
         let start = Instant::now();
         let _span = info_span!("update_and_swap", path = %self.path.display(), len = packed.len())
             .entered();
+        match self.fs.exists(&self.dir) {
+            Ok(true) => {}
+            Ok(false) => {
+                return Err(StoreError::DirectoryMissing {
+                    path: self.dir.clone(),
+                })
+            }
+            Err(source) => {
+                return Err(StoreError::ListDir {
+                    path: self.dir.clone(),
+                    source,
+                })
+            }
+        }
         let _lock = self.lock()?;
         let fs = self.fs.as_ref();
         let staging = self.staging_path();
