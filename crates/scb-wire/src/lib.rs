@@ -2,18 +2,101 @@
 //!
 //! `scb-wire` owns the plaintext format only: a [`Single`] (one channel) and a
 //! [`Multi`] (the list inside `channel.backup`), exactly as lnd's
-//! `chanbackup` package writes and reads them. No I/O, no cryptography.
-//! (Skeleton: the codec bodies are filled in by the issue that builds them.)
+//! `chanbackup` package writes and reads them. No I/O, no cryptography
+//! (decryption lives in `scb-crypto`).
+//!
+//! ```
+//! use scb_wire::{Multi, Single};
+//! # let plaintext = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
+//! // `plaintext` is one single as lnd's `Single.Serialize` writes it.
+//! let single = Single::decode(&plaintext)?;
+//! println!("channel {} with {} addresses", single.funding_outpoint, single.addresses.len());
+//!
+//! // Wrap it in a multi (what `channel.backup` encrypts) and read it back.
+//! let multi = Multi { singles: vec![single] };
+//! let bytes = multi.to_bytes()?;
+//! assert_eq!(Multi::decode(&bytes)?, multi);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! # Compatibility with lnd
+//!
+//! Decoding accepts exactly what lnd (commit 90ea05d5a7f9) accepts and gives
+//! the same values; every lnd quirk is matched on purpose:
+//! - the u16 length after a single's version byte is read and ignored, never
+//!   used to frame or skip (S2); bytes after the last field of a single or of
+//!   a multi are ignored;
+//! - `is_initiator` is true only for the byte 1 (S3); capacity is signed (S5);
+//!   the funding output index is a u16 (S4);
+//! - 33 zero bytes of shachain key mean "no key"; every other key must be a
+//!   compressed point (02/03 prefix, x below the field prime, on the curve);
+//! - address descriptor 0 is skipped, descriptors 6..=255 swallow the rest of
+//!   the list as one [`Address::Opaque`] (S12), DNS names are not validated,
+//!   Tor addresses are raw bytes (no v3 checksum check);
+//! - the commit transaction is read with btcd `wire/v2` rules (canonical
+//!   varints, segwit marker only with a witness, btcd's count and size caps);
+//! - one unknown single version fails the whole multi (S1), unless the
+//!   non-lnd [`MultiDecodeOptions::skip_unknown_versions`] is set.
+//!
+//! Decoders never panic and never allocate from a length or count read off
+//! the input before the bytes are there; every [`DecodeError`] names the field
+//! and the byte offset.
+//!
+//! # Where encoding deliberately differs from lnd
+//!
+//! lnd's encoder writes some values it can never read back. This crate
+//! refuses them with a typed [`EncodeError`] instead:
+//! - an address list over 65,535 bytes (lnd wraps the u16 length);
+//! - a DNS host name over 255 bytes (lnd wraps the u8 length;
+//!   `enc:dns_hostname_256_bytes`);
+//! - a commit signature over 65,535 bytes (lnd wraps the u16, S11);
+//! - a commit transaction without inputs (lnd writes the legacy form, which
+//!   every reader takes for a segwit marker, S15; `enc:commit_tx_without_inputs`).
+//!
+//! Matched on purpose (lnd writes these and reads them back):
+//! - an IPv4-mapped IPv6 address is written with descriptor 1 (S13);
+//! - an opaque address is written verbatim even when not last
+//!   (`enc:opaque_address_not_last`: on reading it swallows what follows);
+//! - a tapscript root on a version other than 6, a commit height on a
+//!   non-taproot version and a lease expiry on a version other than 4 are
+//!   silently not written (`enc:tapscript_root_on_v5`,
+//!   `enc:commit_height_and_lease_on_v3`); a missing lease expiry (v4) or
+//!   commit height (taproot) is written as 0, lnd's zero value;
+//! - a negative capacity is written in two's complement;
+//! - a body over 65,535 bytes gets a wrapped length prefix (lnd reads it back).
+//!
+//! Made unrepresentable by the types (lnd refuses them at run time): an
+//! unknown version or one with the 0x80 bit ([`SingleVersion`] is 0..=7 and
+//! `TryFrom<u8>` gives [`EncodeError::UnknownVersion`]), an unknown multi
+//! version, a missing public key, a TCP address without an IP, an onion host
+//! of the wrong length or with upper-case base32 (Tor addresses hold raw
+//! bytes; [`Address::parse`] refuses such text), an address of an unknown type.
+//! Still checked at encode time, as in lnd: output index over 65,535, short
+//! channel id parts of 2^24 or more, version 6 close-tx inputs without a
+//! tapscript root.
+//!
+//! # Features
+//! - `std` (default): `std::error::Error` through `thiserror`; without it
+//!   the crate is `no_std` + `alloc`.
+//! - `serde`: [`Single`] and [`Multi`] serialize to the JSON objects of the
+//!   test vectors' README (see the `json` module docs).
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
 
 mod address;
 mod error;
+#[cfg(feature = "serde")]
+mod json;
 mod multi;
+mod reader;
 mod single;
+mod tx;
 
-pub use address::Address;
-pub use error::{DecodeError, EncodeError};
-pub use multi::{Multi, MultiDecodeOptions, MULTI_VERSION};
+pub use address::{decode_address_list, encode_address_list, Address};
+pub use error::{AddressParseError, DecodeError, EncodeError, PublicKeyError, TxError};
+pub use multi::{Multi, MultiDecodeOptions, SkippedSingle, MULTI_VERSION};
 pub use single::{
     CloseTxInputs, KeyLocator, LocalChanConfig, RemoteChanConfig, ShaChainRoot, ShortChannelId,
-    Single, SingleVersion,
+    Single, SingleVersion, CLOSE_TX_FLAG,
 };

@@ -1,6 +1,12 @@
 //! The list of singles inside `channel.backup`.
 
-use crate::{DecodeError, EncodeError, Single};
+use alloc::boxed::Box;
+use alloc::format;
+use alloc::vec::Vec;
+
+use crate::reader::{put_u32, Reader};
+use crate::single::CLOSE_TX_FLAG;
+use crate::{DecodeError, EncodeError, Single, SingleVersion};
 
 /// The only multi version lnd knows.
 pub const MULTI_VERSION: u8 = 0;
@@ -15,23 +21,176 @@ pub struct Multi {
 /// Decoder options for [`Multi`]; the default is exactly lnd's behaviour.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
-pub struct MultiDecodeOptions {}
+pub struct MultiDecodeOptions {
+    /// Skip a single whose version is unknown (8..=127) by its u16 length
+    /// prefix instead of failing the whole multi. Off by default.
+    ///
+    /// **Not lnd behaviour**: lnd never uses the length prefix (S1, S2) and
+    /// fails the whole multi. Skipping lets a newer backup be partly read
+    /// (every channel of a known version is recovered), which is the
+    /// purpose the prefix was added for. It is only as safe as the prefix:
+    /// lnd writes it modulo 65,536, so a future single over 65,535 bytes
+    /// would be skipped to the wrong place; the bytes found there are then
+    /// decoded as the next single and almost always fail (version, keys and
+    /// transaction are all checked), but a misframed read that happens to
+    /// parse cannot be ruled out. Use it for recovery tools, after the
+    /// default decode failed, and report what was skipped
+    /// ([`Multi::decode_with_skipped`]).
+    pub skip_unknown_versions: bool,
+}
+
+impl MultiDecodeOptions {
+    /// lnd's behaviour (the default).
+    pub const LND: Self = Self {
+        skip_unknown_versions: false,
+    };
+
+    /// Sets [`MultiDecodeOptions::skip_unknown_versions`].
+    ///
+    /// ```
+    /// let o = scb_wire::MultiDecodeOptions::default().skip_unknown_versions(true);
+    /// assert!(o.skip_unknown_versions);
+    /// ```
+    #[must_use]
+    pub fn skip_unknown_versions(mut self, skip: bool) -> Self {
+        self.skip_unknown_versions = skip;
+        self
+    }
+}
+
+/// A single left out by [`MultiDecodeOptions::skip_unknown_versions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SkippedSingle {
+    /// Its position in the multi (0-based, counting skipped ones).
+    pub index: u32,
+    /// Where its version byte is in the input.
+    pub offset: usize,
+    /// Its version (without the 0x80 flag).
+    pub version: u8,
+    /// Its length prefix (bytes skipped after the 3-byte header).
+    pub length: u16,
+}
 
 impl Multi {
-    /// Appends the plaintext encoding to `out`.
+    /// Appends the plaintext encoding to `out`: version 0, u32 count, then
+    /// each single's encoding. A single that fails to encode fails the whole
+    /// multi ([`EncodeError::InMulti`] names its funding outpoint), as in lnd.
+    ///
+    /// ```
+    /// let mut out = Vec::new();
+    /// scb_wire::Multi::default().encode(&mut out)?;
+    /// assert_eq!(out, [0, 0, 0, 0, 0]);
+    /// # Ok::<(), scb_wire::EncodeError>(())
+    /// ```
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let _ = out;
-        Err(EncodeError::UnknownVersion(0))
+        out.push(MULTI_VERSION);
+        // Singles past u32::MAX could not be counted; lnd has the same u32.
+        let count = u32::try_from(self.singles.len()).unwrap_or(u32::MAX);
+        put_u32(out, count);
+        for s in self.singles.iter().take(count as usize) {
+            s.encode(out).map_err(|e| EncodeError::InMulti {
+                outpoint: format!("{}", s.funding_outpoint),
+                source: Box::new(e),
+            })?;
+        }
+        Ok(())
     }
 
-    /// Decodes a multi as lnd does.
+    /// Encodes into a new vector.
+    ///
+    /// ```
+    /// assert_eq!(scb_wire::Multi::default().to_bytes()?.len(), 5);
+    /// # Ok::<(), scb_wire::EncodeError>(())
+    /// ```
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::new();
+        self.encode(&mut out)?;
+        Ok(out)
+    }
+
+    /// Decodes a multi as lnd does: the count is never used to allocate,
+    /// singles are read back to back ignoring their length prefixes, bytes
+    /// after the last single are ignored, and any bad single fails the whole.
+    ///
+    /// ```
+    /// let m = scb_wire::Multi::decode(&[0, 0, 0, 0, 0, 0xde, 0xad])?;
+    /// assert!(m.singles.is_empty());
+    /// let err = scb_wire::Multi::decode(&[1, 0, 0, 0, 0]).unwrap_err();
+    /// assert_eq!(err.field(), "multi version");
+    /// # Ok::<(), scb_wire::DecodeError>(())
+    /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::decode_with(bytes, MultiDecodeOptions::default())
     }
 
     /// Decodes a multi with explicit options.
+    ///
+    /// ```
+    /// use scb_wire::{Multi, MultiDecodeOptions};
+    /// // count 1, then a single of unknown version 9 with a 2-byte body
+    /// let bytes = [0, 0, 0, 0, 1, 9, 0, 2, 0xaa, 0xbb];
+    /// assert!(Multi::decode(&bytes).is_err());
+    /// let skip = MultiDecodeOptions::default().skip_unknown_versions(true);
+    /// assert!(Multi::decode_with(&bytes, skip)?.singles.is_empty());
+    /// # Ok::<(), scb_wire::DecodeError>(())
+    /// ```
     pub fn decode_with(bytes: &[u8], options: MultiDecodeOptions) -> Result<Self, DecodeError> {
-        let _ = (bytes, options);
-        Err(DecodeError::UnexpectedEof { field: "multi version", offset: 0 })
+        Self::decode_with_skipped(bytes, options).map(|(m, _)| m)
+    }
+
+    /// Like [`Multi::decode_with`], also listing the singles that
+    /// [`MultiDecodeOptions::skip_unknown_versions`] left out.
+    ///
+    /// ```
+    /// use scb_wire::{Multi, MultiDecodeOptions};
+    /// let bytes = [0, 0, 0, 0, 1, 0x89, 0, 0];
+    /// let skip = MultiDecodeOptions::default().skip_unknown_versions(true);
+    /// let (_, skipped) = Multi::decode_with_skipped(&bytes, skip)?;
+    /// assert_eq!((skipped[0].version, skipped[0].offset), (9, 5));
+    /// # Ok::<(), scb_wire::DecodeError>(())
+    /// ```
+    pub fn decode_with_skipped(
+        bytes: &[u8],
+        options: MultiDecodeOptions,
+    ) -> Result<(Self, Vec<SkippedSingle>), DecodeError> {
+        let mut r = Reader::new(bytes);
+        let version = r.u8("multi version")?;
+        if version != MULTI_VERSION {
+            return Err(DecodeError::UnknownMultiVersion {
+                field: "multi version",
+                version,
+                offset: 0,
+            });
+        }
+        let count = r.u32_be("multi count")?;
+        // Never trust the count: grow only as singles actually decode.
+        let mut singles = Vec::new();
+        let mut skipped = Vec::new();
+        for index in 0..count {
+            if options.skip_unknown_versions {
+                let offset = r.offset();
+                let byte = r.clone().u8("single version")?;
+                let v = byte & !CLOSE_TX_FLAG;
+                if SingleVersion::try_from(v).is_err() {
+                    r.u8("single version")?;
+                    let length = r.u16_be("single length")?;
+                    r.take(length.into(), "single of unknown version")
+                        .map_err(|_| DecodeError::SkipPastEnd {
+                            field: "single of unknown version",
+                            offset,
+                            length,
+                        })?;
+                    skipped.push(SkippedSingle {
+                        index,
+                        offset,
+                        version: v,
+                        length,
+                    });
+                    continue;
+                }
+            }
+            singles.push(Single::read(&mut r)?);
+        }
+        Ok((Multi { singles }, skipped))
     }
 }

@@ -1,9 +1,18 @@
 //! One channel's backup.
 
-use bitcoin::secp256k1::PublicKey;
-use bitcoin::{OutPoint, Transaction};
+use alloc::vec::Vec;
 
+use bitcoin::hashes::Hash;
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::{OutPoint, Transaction, Txid};
+
+use crate::address::{encode_address_list, read_address_list};
+use crate::reader::{parse_pubkey, put_u16, put_u32, put_u64, Reader};
+use crate::tx::{read_tx, write_tx};
 use crate::{Address, DecodeError, EncodeError};
+
+/// Bit of the version byte that marks close-tx inputs after the body.
+pub const CLOSE_TX_FLAG: u8 = 0x80;
 
 /// The version of a single (the version byte without its 0x80 flag).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -137,22 +146,367 @@ pub struct Single {
     pub close_tx_inputs: Option<CloseTxInputs>,
 }
 
+impl SingleVersion {
+    /// Every version lnd knows, in order.
+    pub const ALL: [SingleVersion; 8] = [
+        Self::Default,
+        Self::Tweakless,
+        Self::Anchors,
+        Self::AnchorsZeroFeeHtlcTx,
+        Self::ScriptEnforcedLease,
+        Self::SimpleTaproot,
+        Self::TapscriptRoot,
+        Self::SimpleTaprootFinal,
+    ];
+
+    /// Whether this is a taproot version (5, 6, 7): close-tx inputs carry a commit height.
+    pub fn is_taproot(self) -> bool {
+        matches!(
+            self,
+            Self::SimpleTaproot | Self::TapscriptRoot | Self::SimpleTaprootFinal
+        )
+    }
+}
+
+impl TryFrom<u8> for SingleVersion {
+    type Error = EncodeError;
+
+    /// Converts 0..=7; anything else (including a value carrying the 0x80
+    /// close-tx flag) is [`EncodeError::UnknownVersion`], as lnd's encoder says.
+    ///
+    /// ```
+    /// use scb_wire::SingleVersion;
+    /// assert_eq!(SingleVersion::try_from(4).unwrap(), SingleVersion::ScriptEnforcedLease);
+    /// assert!(SingleVersion::try_from(0x83).is_err());
+    /// ```
+    fn try_from(v: u8) -> Result<Self, Self::Error> {
+        Self::ALL
+            .get(usize::from(v))
+            .copied()
+            .ok_or(EncodeError::UnknownVersion(v))
+    }
+}
+
+impl From<SingleVersion> for u8 {
+    fn from(v: SingleVersion) -> u8 {
+        v as u8
+    }
+}
+
+impl ShortChannelId {
+    /// The id as one integer: `block << 40 | tx << 16 | output` (lnd's `ToUint64`).
+    /// Parts too large to encode are masked to 24 bits.
+    ///
+    /// ```
+    /// use scb_wire::ShortChannelId;
+    /// let s = ShortChannelId { block_height: 1, tx_index: 2, output_index: 3 };
+    /// assert_eq!(s.to_u64(), (1 << 40) | (2 << 16) | 3);
+    /// assert_eq!(ShortChannelId::from_u64(s.to_u64()), s);
+    /// ```
+    pub fn to_u64(self) -> u64 {
+        (u64::from(self.block_height & 0xff_ffff) << 40)
+            | (u64::from(self.tx_index & 0xff_ffff) << 16)
+            | u64::from(self.output_index)
+    }
+
+    /// The inverse of [`ShortChannelId::to_u64`].
+    pub fn from_u64(v: u64) -> Self {
+        Self {
+            block_height: (v >> 40) as u32 & 0xff_ffff,
+            tx_index: (v >> 16) as u32 & 0xff_ffff,
+            output_index: v as u16,
+        }
+    }
+}
+
+impl core::fmt::Display for ShortChannelId {
+    /// `block:tx:output`, as lnd prints it.
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        write!(
+            f,
+            "{}:{}:{}",
+            self.block_height, self.tx_index, self.output_index
+        )
+    }
+}
+
+fn put_locator(out: &mut Vec<u8>, k: KeyLocator) {
+    put_u32(out, k.family);
+    put_u32(out, k.index);
+}
+
+fn read_locator(r: &mut Reader<'_>, field: &'static str) -> Result<KeyLocator, DecodeError> {
+    Ok(KeyLocator {
+        family: r.u32_be(field)?,
+        index: r.u32_be(field)?,
+    })
+}
+
 impl Single {
     /// Appends the plaintext encoding (version byte, u16 length, body) to `out`.
+    ///
+    /// Matches lnd's `Single.Serialize` byte for byte, including what it does
+    /// silently: a lease expiry on a version other than 4, a commit height on
+    /// a non-taproot version and a tapscript root on a version other than 6
+    /// are not written; a missing lease expiry (version 4) or commit height
+    /// (taproot) is written as 0; a body over 65,535 bytes gets a wrapped
+    /// length (lnd ignores it on reading). Where lnd would write bytes it
+    /// cannot read back (address list over 65,535 bytes, DNS name over 255,
+    /// signature over 65,535, commit tx without inputs) this returns an error
+    /// instead; `out` may then hold a partial encoding.
+    ///
+    /// ```
+    /// # let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
+    /// use scb_wire::Single;
+    /// let single = Single::decode(&bytes)?;
+    /// let mut out = Vec::new();
+    /// single.encode(&mut out)?;
+    /// assert_eq!(out, bytes);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
-        let _ = out;
-        Err(EncodeError::UnknownVersion(self.version as u8))
+        let start = out.len();
+        let flag = if self.close_tx_inputs.is_some() {
+            CLOSE_TX_FLAG
+        } else {
+            0
+        };
+        out.push(self.version as u8 | flag);
+        put_u16(out, 0); // patched below
+        out.push(u8::from(self.is_initiator));
+        out.extend_from_slice(&self.chain_hash);
+        out.extend_from_slice(self.funding_outpoint.txid.as_byte_array());
+        let vout = self.funding_outpoint.vout;
+        put_u16(
+            out,
+            u16::try_from(vout).map_err(|_| EncodeError::OutputIndexTooLarge(vout))?,
+        );
+        let scid = self.short_channel_id;
+        if scid.block_height > 0xff_ffff {
+            return Err(EncodeError::ScidBlockHeightTooLarge(scid.block_height));
+        }
+        if scid.tx_index > 0xff_ffff {
+            return Err(EncodeError::ScidTxIndexTooLarge(scid.tx_index));
+        }
+        out.extend_from_slice(&scid.block_height.to_be_bytes()[1..]);
+        out.extend_from_slice(&scid.tx_index.to_be_bytes()[1..]);
+        put_u16(out, scid.output_index);
+        out.extend_from_slice(&self.remote_node_pub.serialize());
+
+        let list_start = out.len();
+        put_u16(out, 0); // patched below
+        encode_address_list(&self.addresses, out)?;
+        let list_len = out.len() - list_start - 2;
+        let list_len16 =
+            u16::try_from(list_len).map_err(|_| EncodeError::AddressListTooLong(list_len))?;
+        out[list_start..list_start + 2].copy_from_slice(&list_len16.to_be_bytes());
+
+        out.extend_from_slice(&self.capacity.to_be_bytes());
+        let l = &self.local_chan_cfg;
+        put_u16(out, l.csv_delay);
+        for k in [
+            l.multisig_key,
+            l.revocation_base_point,
+            l.payment_base_point,
+            l.delay_base_point,
+            l.htlc_base_point,
+        ] {
+            put_locator(out, k);
+        }
+        let rc = &self.remote_chan_cfg;
+        put_u16(out, rc.csv_delay);
+        for k in [
+            rc.multisig_key,
+            rc.revocation_base_point,
+            rc.payment_base_point,
+            rc.delay_base_point,
+            rc.htlc_base_point,
+        ] {
+            out.extend_from_slice(&k.serialize());
+        }
+        match self.shachain_root.pubkey {
+            Some(k) => out.extend_from_slice(&k.serialize()),
+            None => out.extend_from_slice(&[0u8; 33]),
+        }
+        put_locator(out, self.shachain_root.locator);
+        if self.version == SingleVersion::ScriptEnforcedLease {
+            put_u32(out, self.lease_expiry.unwrap_or(0));
+        }
+        if let Some(c) = &self.close_tx_inputs {
+            write_tx(&c.commit_tx, out)?;
+            let n = c.commit_sig.len();
+            put_u16(
+                out,
+                u16::try_from(n).map_err(|_| EncodeError::SignatureTooLong(n))?,
+            );
+            out.extend_from_slice(&c.commit_sig);
+            if self.version.is_taproot() {
+                put_u64(out, c.commit_height.unwrap_or(0));
+            }
+            if self.version == SingleVersion::TapscriptRoot {
+                out.extend_from_slice(&c.tapscript_root.ok_or(EncodeError::MissingTapscriptRoot)?);
+            }
+        }
+        // lnd writes the length modulo 65,536 (S2); readers ignore it.
+        let body_len = (out.len() - start - 3) as u16;
+        out[start + 1..start + 3].copy_from_slice(&body_len.to_be_bytes());
+        Ok(())
+    }
+
+    /// Encodes into a new vector.
+    ///
+    /// ```
+    /// # let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
+    /// let single = scb_wire::Single::decode(&bytes)?;
+    /// assert_eq!(single.to_bytes()?, bytes);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
+        let mut out = Vec::with_capacity(512);
+        self.encode(&mut out)?;
+        Ok(out)
     }
 
     /// Decodes one single from the start of `bytes`; returns it and the number
-    /// of bytes consumed (trailing bytes are not read, as in lnd).
+    /// of bytes consumed (trailing bytes are not read, as in lnd). The u16
+    /// length prefix is read and ignored, as lnd does.
+    ///
+    /// ```
+    /// # let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
+    /// use scb_wire::Single;
+    /// let mut with_junk = bytes.clone();
+    /// with_junk.extend_from_slice(b"junk");
+    /// let (single, used) = Single::decode_prefix(&with_junk)?;
+    /// assert_eq!(used, bytes.len());
+    /// # Ok::<(), scb_wire::DecodeError>(())
+    /// ```
     pub fn decode_prefix(bytes: &[u8]) -> Result<(Self, usize), DecodeError> {
-        let _ = bytes;
-        Err(DecodeError::UnexpectedEof { field: "version", offset: 0 })
+        let mut r = Reader::new(bytes);
+        let single = Self::read(&mut r)?;
+        Ok((single, r.position()))
     }
 
     /// Decodes a standalone single; trailing bytes are ignored, as in lnd.
+    ///
+    /// ```
+    /// # let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
+    /// let single = scb_wire::Single::decode(&bytes)?;
+    /// assert_eq!(single.version, scb_wire::SingleVersion::AnchorsZeroFeeHtlcTx);
+    /// // Every error names the field and the offset:
+    /// let err = scb_wire::Single::decode(&bytes[..100]).unwrap_err();
+    /// assert_eq!((err.field(), err.offset()), ("remote node key", 78));
+    /// # Ok::<(), scb_wire::DecodeError>(())
+    /// ```
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::decode_prefix(bytes).map(|(s, _)| s)
+    }
+
+    /// Reads one single at the reader's position, as lnd's `Deserialize`.
+    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let version_offset = r.offset();
+        let byte = r.u8("single version")?;
+        let version = SingleVersion::try_from(byte & !CLOSE_TX_FLAG).map_err(|_| {
+            DecodeError::UnknownVersion {
+                field: "single version",
+                version: byte & !CLOSE_TX_FLAG,
+                offset: version_offset,
+            }
+        })?;
+        let _length = r.u16_be("single length")?; // never used by lnd (S2)
+                                                  // lnd: is_initiator is (byte == 1) (S3).
+        let is_initiator = r.u8("is_initiator")? == 1;
+        let chain_hash = r.array("chain hash")?;
+        let txid = r.array("funding txid")?;
+        let vout = r.u16_be("funding output index")?;
+        let short_channel_id = ShortChannelId {
+            block_height: r.u24_be("short channel id block height")?,
+            tx_index: r.u24_be("short channel id tx index")?,
+            output_index: r.u16_be("short channel id output index")?,
+        };
+        let remote_node_pub = r.pubkey("remote node key")?;
+        let list_len = r.u16_be("address list length")?;
+        let list_offset = r.offset();
+        let list = r.take(list_len.into(), "address list")?;
+        let addresses = read_address_list(&mut Reader::with_base(list, list_offset))?;
+        let capacity = i64::from_be_bytes(r.array("capacity")?);
+        let local_chan_cfg = LocalChanConfig {
+            csv_delay: r.u16_be("local csv delay")?,
+            multisig_key: read_locator(r, "local multisig key locator")?,
+            revocation_base_point: read_locator(r, "local revocation base point locator")?,
+            payment_base_point: read_locator(r, "local payment base point locator")?,
+            delay_base_point: read_locator(r, "local delay base point locator")?,
+            htlc_base_point: read_locator(r, "local htlc base point locator")?,
+        };
+        let remote_chan_cfg = RemoteChanConfig {
+            csv_delay: r.u16_be("remote csv delay")?,
+            multisig_key: r.pubkey("remote multisig key")?,
+            revocation_base_point: r.pubkey("remote revocation base point")?,
+            payment_base_point: r.pubkey("remote payment base point")?,
+            delay_base_point: r.pubkey("remote delay base point")?,
+            htlc_base_point: r.pubkey("remote htlc base point")?,
+        };
+        let sc_offset = r.offset();
+        let sc: [u8; 33] = r.array("shachain root key")?;
+        let pubkey = if sc == [0u8; 33] {
+            None
+        } else {
+            Some(
+                parse_pubkey(&sc).map_err(|reason| DecodeError::InvalidPublicKey {
+                    field: "shachain root key",
+                    offset: sc_offset,
+                    reason,
+                })?,
+            )
+        };
+        let shachain_root = ShaChainRoot {
+            pubkey,
+            locator: read_locator(r, "shachain root key locator")?,
+        };
+        let lease_expiry = if version == SingleVersion::ScriptEnforcedLease {
+            Some(r.u32_be("lease expiry")?)
+        } else {
+            None
+        };
+        let close_tx_inputs = if byte & CLOSE_TX_FLAG != 0 {
+            let commit_tx = read_tx(r)?;
+            let sig_len = r.u16_be("commit sig length")?;
+            let commit_sig = r.take(sig_len.into(), "commit sig")?.to_vec();
+            let commit_height = if version.is_taproot() {
+                Some(r.u64_be("commit height")?)
+            } else {
+                None
+            };
+            let tapscript_root = if version == SingleVersion::TapscriptRoot {
+                Some(r.array("tapscript root")?)
+            } else {
+                None
+            };
+            Some(CloseTxInputs {
+                commit_tx,
+                commit_sig,
+                commit_height,
+                tapscript_root,
+            })
+        } else {
+            None
+        };
+        Ok(Single {
+            version,
+            is_initiator,
+            chain_hash,
+            funding_outpoint: OutPoint {
+                txid: Txid::from_byte_array(txid),
+                vout: vout.into(),
+            },
+            short_channel_id,
+            remote_node_pub,
+            addresses,
+            capacity,
+            local_chan_cfg,
+            remote_chan_cfg,
+            shachain_root,
+            lease_expiry,
+            close_tx_inputs,
+        })
     }
 }
