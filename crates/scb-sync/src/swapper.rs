@@ -443,6 +443,9 @@ impl<S: BackupStore> Worker<S> {
                 }
                 command = self.commands.recv() => match command {
                     Some(Command::ManualUpdate { singles, reply }) => {
+                        // Events the node sent before this call must not
+                        // overwrite the newer manual singles afterwards.
+                        self.drain_queued_events();
                         self.apply_manual(singles, reply);
                         self.publish_pending();
                     }
@@ -535,6 +538,12 @@ impl<S: BackupStore> Worker<S> {
         // Even an empty update asks for a rewrite, as in lnd.
         self.mark_dirty(n);
         self.waiters.push(reply);
+    }
+
+    /// Applies every event queued right now (not those arriving meanwhile).
+    fn drain_queued_events(&mut self) {
+        let queued = self.events.as_ref().map_or(0, ChannelEventReceiver::len);
+        self.drain_events(queued);
     }
 
     /// Applies at most `limit` events already queued, without waiting.
@@ -639,6 +648,7 @@ impl<S: BackupStore> Worker<S> {
     /// within most of the shutdown timeout) and marks the swapper stopped.
     async fn finish(&mut self) -> Result<(), SyncError> {
         self.commands.close();
+        self.drain_queued_events();
         while let Ok(command) = self.commands.try_recv() {
             match command {
                 Command::ManualUpdate { singles, reply } => self.apply_manual(singles, reply),
@@ -647,10 +657,7 @@ impl<S: BackupStore> Worker<S> {
                 }
             }
         }
-        if let Some(events) = self.events.as_ref() {
-            let queued = events.len();
-            self.drain_events(queued);
-        }
+        self.drain_queued_events();
         let deadline = Instant::now() + self.config.shutdown_timeout.mul_f64(0.75);
         let mut result = Ok(());
         while self.dirty {
