@@ -1,0 +1,145 @@
+//! The one error type of this crate.
+
+use std::path::PathBuf;
+
+/// Everything that can go wrong while watching, replicating or fetching a backup.
+///
+/// Display is one lower-case line naming the step and the place; the underlying cause is
+/// chained as the error source.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReplicateError {
+    /// A destination string could not be understood.
+    #[error("invalid destination {destination:?}: {reason}")]
+    InvalidDestination {
+        /// The destination as given (credentials removed).
+        destination: String,
+        /// What was wrong with it.
+        reason: String,
+    },
+    /// The object store for a destination could not be configured.
+    #[error("cannot configure object store for {destination}")]
+    StoreConfig {
+        /// The destination (credentials removed).
+        destination: String,
+        /// The object store's own error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// A file system step on a local path failed.
+    #[error("{step} {path}")]
+    Io {
+        /// The step that failed, e.g. "read source file".
+        step: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The operating system's error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The source file kept changing while it was read.
+    #[error("source file {path} did not settle after {attempts} reads")]
+    SourceUnstable {
+        /// The source file.
+        path: PathBuf,
+        /// How many consistent-read attempts were made.
+        attempts: u32,
+    },
+    /// The source (or fetched) bytes failed verification and were not used.
+    #[error("verification failed for {what}: {reason}")]
+    Verification {
+        /// What was verified, e.g. the source path or the remote object.
+        what: String,
+        /// The verifier's explanation.
+        reason: String,
+    },
+    /// A remote object store request failed.
+    #[error("{step} at {destination}")]
+    Remote {
+        /// The step that failed, e.g. "upload history version".
+        step: &'static str,
+        /// The destination (credentials removed).
+        destination: String,
+        /// The object store's own error.
+        #[source]
+        source: object_store::Error,
+    },
+    /// The destination holds a newer copy written by someone else; ours was not pushed.
+    #[error("{destination} holds a newer copy ({remote}) than ours ({ours}); not overwritten")]
+    RemoteNewer {
+        /// The destination (credentials removed).
+        destination: String,
+        /// The history name of the remote latest copy.
+        remote: String,
+        /// The history name of our copy.
+        ours: String,
+    },
+    /// Another writer changed the latest copy while we were replacing it, repeatedly.
+    #[error("latest copy at {destination} kept changing under us; gave up after {attempts} tries")]
+    Conflict {
+        /// The destination (credentials removed).
+        destination: String,
+        /// How many conditional writes were tried.
+        attempts: u32,
+    },
+    /// The requested object does not exist at the destination.
+    #[error("{what} not found at {destination}")]
+    NotFound {
+        /// What was looked for ("latest copy" or a history name).
+        what: String,
+        /// The destination (credentials removed).
+        destination: String,
+    },
+    /// A version name given to fetch matches more than one history version.
+    #[error("version {version:?} matches {count} history versions at {destination}; give more of the name")]
+    AmbiguousVersion {
+        /// The name or part of a name that was given.
+        version: String,
+        /// How many versions it matches.
+        count: usize,
+        /// The destination (credentials removed).
+        destination: String,
+    },
+    /// The file system watcher could not be set up.
+    #[error("cannot watch {path}")]
+    Watch {
+        /// The watched path.
+        path: PathBuf,
+        /// notify's error.
+        #[source]
+        source: notify::Error,
+    },
+}
+
+impl ReplicateError {
+    /// Builds an [`ReplicateError::Io`] for `step` on `path`.
+    pub(crate) fn io(step: &'static str, path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            step,
+            path: path.into(),
+            source,
+        }
+    }
+
+    /// Whether retrying the same operation later may succeed (network, server, file busy).
+    ///
+    /// Verification failures and invalid configuration are not transient.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Io { .. }
+            | Self::SourceUnstable { .. }
+            | Self::Remote { .. }
+            | Self::Conflict { .. }
+            | Self::NotFound { .. } => true,
+            Self::InvalidDestination { .. }
+            | Self::StoreConfig { .. }
+            | Self::Verification { .. }
+            | Self::RemoteNewer { .. }
+            | Self::AmbiguousVersion { .. }
+            | Self::Watch { .. } => false,
+        }
+    }
+}
+
+/// Shorthand for results of this crate.
+pub type Result<T, E = ReplicateError> = std::result::Result<T, E>;

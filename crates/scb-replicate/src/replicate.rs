@@ -1,0 +1,310 @@
+//! Pushing one snapshot to one destination, and the one-shot `replicate_once`.
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant, SystemTime};
+
+use crate::destination::Destination;
+use crate::error::{ReplicateError, Result};
+use crate::layout::{sha256_hex, HistoryEntry};
+use crate::outcome::{error_chain, ReplicationOutcome, Status};
+use crate::retention::Retention;
+use crate::snapshot::{read_stable, Snapshot};
+use crate::verify::{VerifiedInfo, Verifier};
+
+/// A file shorter than this cannot be an encrypted backup (nonce + tag + smallest multi).
+const MIN_BACKUP_LEN: usize = 45;
+
+/// How many times a conditional write of the latest copy is retried after losing a race.
+const MAX_CONFLICT_TRIES: u32 = 3;
+
+/// What a successful push did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Pushed {
+    pub(crate) uploaded: bool,
+    pub(crate) version: String,
+    pub(crate) pruned: Vec<String>,
+}
+
+/// Stores `snap` at `dest`: history version first, then the latest copy (conditionally).
+///
+/// Refuses to replace a latest copy whose own history version is newer than `snap`.
+pub(crate) async fn push(
+    dest: &Destination,
+    snap: &Snapshot,
+    retention: &Retention,
+) -> Result<Pushed> {
+    let ours = HistoryEntry::new(snap.modified, &snap.sha256);
+    let mut history: Option<Vec<HistoryEntry>> = None;
+    let mut history_written = false;
+    for _ in 0..MAX_CONFLICT_TRIES {
+        let remote = dest.get_latest().await?;
+        if let Some((bytes, _)) = &remote {
+            if sha256_hex(bytes) == snap.sha256 {
+                return Ok(Pushed {
+                    uploaded: history_written,
+                    version: ours.name,
+                    pruned: Vec::new(),
+                });
+            }
+        }
+        if let Some((bytes, _)) = &remote {
+            let remote_sha = sha256_hex(bytes);
+            let list = dest.list_history().await?;
+            // The newest version with the remote content tells us when it was written.
+            if let Some(theirs) = list.iter().rev().find(|e| e.matches_hash(&remote_sha)) {
+                if theirs.unix_millis > ours.unix_millis {
+                    return Err(ReplicateError::RemoteNewer {
+                        destination: dest.display_name().to_string(),
+                        remote: theirs.name.clone(),
+                        ours: ours.name.clone(),
+                    });
+                }
+            }
+            history = Some(list);
+        }
+        if !history_written {
+            dest.put_history(&ours.name, &snap.bytes).await?;
+            history_written = true;
+        }
+        let expected = remote.as_ref().map(|(_, v)| v);
+        if dest.put_latest(&snap.bytes, expected).await?.is_some() {
+            let pruned = prune(dest, retention, &ours.name, history.is_some()).await;
+            return Ok(Pushed {
+                uploaded: true,
+                version: ours.name,
+                pruned,
+            });
+        }
+        tracing::warn!(destination = %dest, "latest copy changed while replacing it; re-reading");
+    }
+    Err(ReplicateError::Conflict {
+        destination: dest.display_name().to_string(),
+        attempts: MAX_CONFLICT_TRIES,
+    })
+}
+
+/// Applies retention; failures are logged, never fatal (the upload itself succeeded).
+async fn prune(
+    dest: &Destination,
+    retention: &Retention,
+    protect: &str,
+    _had_list: bool,
+) -> Vec<String> {
+    if *retention == Retention::keep_all() {
+        return Vec::new();
+    }
+    let list = match dest.list_history().await {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::warn!(destination = %dest, error = %error_chain(&e), "retention: cannot list history");
+            return Vec::new();
+        }
+    };
+    let mut pruned = Vec::new();
+    for victim in retention.select_for_deletion(&list, SystemTime::now(), protect) {
+        match dest.delete_history(&victim.name).await {
+            Ok(()) => pruned.push(victim.name),
+            Err(e) => {
+                tracing::warn!(destination = %dest, error = %error_chain(&e), "retention: delete failed");
+            }
+        }
+    }
+    pruned
+}
+
+/// Checks `snap` before it may be pushed anywhere.
+pub(crate) fn check_snapshot(
+    snap: &Snapshot,
+    verifier: Option<&Verifier>,
+) -> Result<Option<VerifiedInfo>> {
+    if snap.bytes.len() < MIN_BACKUP_LEN {
+        return Err(ReplicateError::Verification {
+            what: snap.path.display().to_string(),
+            reason: format!(
+                "{} bytes is too short to be a channel backup (at least {MIN_BACKUP_LEN})",
+                snap.bytes.len()
+            ),
+        });
+    }
+    match verifier {
+        None => Ok(None),
+        Some(v) => v
+            .verify(&snap.bytes)
+            .map(Some)
+            .map_err(|reason| ReplicateError::Verification {
+                what: snap.path.display().to_string(),
+                reason,
+            }),
+    }
+}
+
+/// Builds the event for one push result.
+pub(crate) fn outcome_for(
+    dest: &Destination,
+    snap: &Snapshot,
+    info: Option<&VerifiedInfo>,
+    result: &Result<Pushed>,
+    attempt: u32,
+    started: Instant,
+) -> ReplicationOutcome {
+    let status = match result {
+        Ok(p) if p.uploaded => Status::Uploaded,
+        Ok(_) => Status::Unchanged,
+        Err(_) => Status::Failed,
+    };
+    let mut o = ReplicationOutcome::new(dest.display_name(), status, snap.path.clone());
+    o.sha256 = Some(snap.sha256.clone());
+    o.size = Some(snap.bytes.len() as u64);
+    o.channels = info.and_then(|i| i.channels);
+    o.attempt = attempt;
+    o.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    match result {
+        Ok(p) => {
+            o.version = Some(p.version.clone());
+            o.pruned.clone_from(&p.pruned);
+        }
+        Err(e) => {
+            o.version = Some(HistoryEntry::new(snap.modified, &snap.sha256).name);
+            o.error = Some(error_chain(e));
+        }
+    }
+    o
+}
+
+/// Settings shared by [`replicate_once`] and the [`Watcher`](crate::Watcher).
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct WatchConfig {
+    /// The backup file to copy (lnd's `channel.backup` or one written by `scb`).
+    pub source: PathBuf,
+    /// Where copies go.
+    pub destinations: Vec<Destination>,
+    /// Check run on the bytes before any push; `None` only checks the length.
+    pub verifier: Option<Verifier>,
+    /// History retention applied after each upload.
+    pub retention: Retention,
+    /// Watch mode: how often the file is polled (also the fallback when notifications
+    /// are unavailable).
+    pub poll_interval: Duration,
+    /// Whether to use file system notifications in watch mode (polling always runs).
+    pub use_notify: bool,
+    /// Time between the two reads that must agree, and after a change event before reading.
+    pub settle: Duration,
+    /// How many reads may disagree before the source is reported unstable.
+    pub max_read_attempts: u32,
+    /// First retry delay after a failed push.
+    pub retry_initial: Duration,
+    /// Longest retry delay (the backoff doubles up to this).
+    pub retry_max: Duration,
+}
+
+impl WatchConfig {
+    /// Defaults: poll every 2 s, notifications on, 100 ms settle, retries from 1 s to 5 min,
+    /// keep every history version.
+    pub fn new(source: impl Into<PathBuf>, destinations: Vec<Destination>) -> Self {
+        Self {
+            source: source.into(),
+            destinations,
+            verifier: None,
+            retention: Retention::keep_all(),
+            poll_interval: Duration::from_secs(2),
+            use_notify: true,
+            settle: Duration::from_millis(100),
+            max_read_attempts: 50,
+            retry_initial: Duration::from_secs(1),
+            retry_max: Duration::from_secs(300),
+        }
+    }
+
+    /// The delay before retry number `attempt` (1-based), doubling and capped.
+    pub fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32
+            .checked_shl(attempt.saturating_sub(1).min(20))
+            .unwrap_or(u32::MAX);
+        self.retry_initial
+            .saturating_mul(factor)
+            .min(self.retry_max)
+    }
+}
+
+/// Events for every destination when the source could not be read or was rejected.
+pub(crate) fn source_failure_outcomes(
+    config: &WatchConfig,
+    err: &ReplicateError,
+    snap: Option<&Snapshot>,
+) -> Vec<ReplicationOutcome> {
+    let status = if matches!(err, ReplicateError::Verification { .. }) {
+        Status::Rejected
+    } else {
+        Status::Failed
+    };
+    config
+        .destinations
+        .iter()
+        .map(|d| {
+            let mut o = ReplicationOutcome::new(d.display_name(), status, config.source.clone());
+            if let Some(s) = snap {
+                o.sha256 = Some(s.sha256.clone());
+                o.size = Some(s.bytes.len() as u64);
+            }
+            o.error = Some(error_chain(err));
+            o
+        })
+        .collect()
+}
+
+/// Replicates the source once to every destination (for cron, tests and `--once`).
+///
+/// Returns one event per destination; any [`ReplicationOutcome::is_failure`] means that
+/// destination does not hold the current source. No retries: run it again.
+pub async fn replicate_once(config: &WatchConfig) -> Vec<ReplicationOutcome> {
+    let path = config.source.clone();
+    let (settle, attempts) = (config.settle, config.max_read_attempts);
+    let read = tokio::task::spawn_blocking(move || read_stable(&path, settle, attempts))
+        .await
+        .unwrap_or_else(|join| {
+            Err(ReplicateError::io(
+                "read source file",
+                config.source.clone(),
+                std::io::Error::other(join.to_string()),
+            ))
+        });
+    let snap = match read {
+        Ok(s) => s,
+        Err(e) => {
+            tracing::error!(source = %config.source.display(), error = %error_chain(&e), "cannot read source");
+            return source_failure_outcomes(config, &e, None);
+        }
+    };
+    let info = match check_snapshot(&snap, config.verifier.as_ref()) {
+        Ok(i) => i,
+        Err(e) => {
+            tracing::error!(source = %config.source.display(), error = %error_chain(&e), "source REJECTED: not replicated");
+            return source_failure_outcomes(config, &e, Some(&snap));
+        }
+    };
+    let pushes = config.destinations.iter().map(|d| {
+        let (snap, info) = (&snap, info.as_ref());
+        async move {
+            let started = Instant::now();
+            let r = push(d, snap, &config.retention).await;
+            outcome_for(d, snap, info, &r, 1, started)
+        }
+    });
+    futures_util::future::join_all(pushes).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_and_is_capped() {
+        let mut c = WatchConfig::new("/x", Vec::new());
+        c.retry_initial = Duration::from_millis(100);
+        c.retry_max = Duration::from_secs(1);
+        let got: Vec<u128> = (1..=6).map(|a| c.backoff(a).as_millis()).collect();
+        assert_eq!(got, vec![100, 200, 400, 800, 1000, 1000]);
+        assert_eq!(c.backoff(u32::MAX), Duration::from_secs(1));
+    }
+}

@@ -1,0 +1,156 @@
+//! Reading a live `channel.backup` only once it has stopped changing.
+//!
+//! lnd replaces the file by writing `temp-dont-use.backup` and renaming it over
+//! `channel.backup`; other writers (editors, `cp`, our own store) may write in place. A
+//! read can therefore see a half-written file or straddle a rename. A read is accepted
+//! only when two complete reads a settle interval apart agree on size, modification time,
+//! file identity and SHA-256, and each read saw the same metadata before and after.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use crate::error::{ReplicateError, Result};
+use crate::layout::sha256_hex;
+
+/// Size, modification time and identity of a file, to notice changes without reading it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Fingerprint {
+    len: u64,
+    modified: Option<SystemTime>,
+    inode: u64,
+}
+
+impl Fingerprint {
+    /// The fingerprint of `path` now.
+    pub fn of(path: &Path) -> std::io::Result<Self> {
+        let meta = std::fs::metadata(path)?;
+        #[cfg(unix)]
+        let inode = std::os::unix::fs::MetadataExt::ino(&meta);
+        #[cfg(not(unix))]
+        let inode = 0;
+        Ok(Self {
+            len: meta.len(),
+            modified: meta.modified().ok(),
+            inode,
+        })
+    }
+}
+
+/// One consistent copy of the source file.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Snapshot {
+    /// The file's bytes.
+    pub bytes: Vec<u8>,
+    /// SHA-256 of `bytes`, lower-case hex.
+    pub sha256: String,
+    /// The file's modification time (the time stamp of its history version).
+    pub modified: SystemTime,
+    /// Where it was read from.
+    pub path: PathBuf,
+    pub(crate) fingerprint: Fingerprint,
+}
+
+impl std::fmt::Debug for Snapshot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Snapshot")
+            .field("path", &self.path)
+            .field("len", &self.bytes.len())
+            .field("sha256", &self.sha256)
+            .finish_non_exhaustive()
+    }
+}
+
+fn read_once(path: &Path) -> Result<Option<(Vec<u8>, Fingerprint)>> {
+    let before =
+        Fingerprint::of(path).map_err(|e| ReplicateError::io("stat source file", path, e))?;
+    let bytes = std::fs::read(path).map_err(|e| ReplicateError::io("read source file", path, e))?;
+    let after =
+        Fingerprint::of(path).map_err(|e| ReplicateError::io("stat source file", path, e))?;
+    if before != after || bytes.len() as u64 != after.len {
+        return Ok(None);
+    }
+    Ok(Some((bytes, after)))
+}
+
+/// Reads `path` once it is stable, trying at most `max_attempts` times `settle` apart.
+///
+/// Blocking (it sleeps between reads): call it from a blocking thread.
+pub fn read_stable(path: &Path, settle: Duration, max_attempts: u32) -> Result<Snapshot> {
+    let mut previous: Option<(String, Fingerprint)> = None;
+    for _ in 0..max_attempts.max(2) {
+        if let Some((bytes, fp)) = read_once(path)? {
+            let sha = sha256_hex(&bytes);
+            if previous.as_ref() == Some(&(sha.clone(), fp)) {
+                return Ok(Snapshot {
+                    bytes,
+                    sha256: sha,
+                    modified: fp.modified.unwrap_or_else(SystemTime::now),
+                    path: path.to_path_buf(),
+                    fingerprint: fp,
+                });
+            }
+            previous = Some((sha, fp));
+        } else {
+            previous = None;
+        }
+        std::thread::sleep(settle);
+    }
+    Err(ReplicateError::SourceUnstable {
+        path: path.to_path_buf(),
+        attempts: max_attempts.max(2),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stable_file_is_read_with_its_hash() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("channel.backup");
+        std::fs::write(&p, b"hello").unwrap();
+        let s = read_stable(&p, Duration::from_millis(5), 5).unwrap();
+        assert_eq!(s.bytes, b"hello");
+        assert_eq!(s.sha256, sha256_hex(b"hello"));
+        assert_eq!(
+            Some(s.modified),
+            std::fs::metadata(&p).unwrap().modified().ok()
+        );
+    }
+
+    #[test]
+    fn missing_file_is_an_io_error_naming_the_path() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("absent");
+        let e = read_stable(&p, Duration::from_millis(1), 3).unwrap_err();
+        assert!(e.to_string().contains("absent"), "{e}");
+        assert!(matches!(e, ReplicateError::Io { .. }));
+    }
+
+    #[test]
+    fn file_that_keeps_changing_is_reported_unstable() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("channel.backup");
+        std::fs::write(&p, b"0").unwrap();
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let writer = {
+            let (p, stop) = (p.clone(), stop.clone());
+            std::thread::spawn(move || {
+                let mut i = 0u64;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    i += 1;
+                    std::fs::write(&p, i.to_string().repeat((i % 7 + 1) as usize)).unwrap();
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+            })
+        };
+        let r = read_stable(&p, Duration::from_millis(20), 4);
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        writer.join().unwrap();
+        assert!(
+            matches!(r, Err(ReplicateError::SourceUnstable { attempts: 4, .. })),
+            "{r:?}"
+        );
+    }
+}
