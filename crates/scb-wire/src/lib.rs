@@ -86,6 +86,8 @@ extern crate alloc;
 
 mod address;
 mod error;
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "serde")]
 mod json;
 mod multi;

@@ -194,3 +194,145 @@ impl Multi {
         Ok((Multi { singles }, skipped))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::vec;
+
+    const V3: &[u8] = include_bytes!("../tests/fixtures/v3.bin");
+
+    fn multi_of(count: u32, singles: &[&[u8]]) -> Vec<u8> {
+        let mut b = vec![0];
+        b.extend_from_slice(&count.to_be_bytes());
+        for s in singles {
+            b.extend_from_slice(s);
+        }
+        b
+    }
+
+    #[test]
+    fn decode_rejects_short_headers() {
+        assert_eq!(
+            Multi::decode(&[]),
+            Err(DecodeError::UnexpectedEof {
+                field: "multi version",
+                offset: 0
+            })
+        );
+        assert_eq!(
+            Multi::decode(&[0, 0, 0]),
+            Err(DecodeError::UnexpectedEof {
+                field: "multi count",
+                offset: 1
+            })
+        );
+        assert_eq!(
+            Multi::decode(&[7]),
+            Err(DecodeError::UnknownMultiVersion {
+                field: "multi version",
+                version: 7,
+                offset: 0
+            })
+        );
+    }
+
+    #[test]
+    fn decode_does_not_trust_the_count() {
+        let b = multi_of(u32::MAX, &[V3]);
+        assert_eq!(
+            Multi::decode(&b),
+            Err(DecodeError::UnexpectedEof {
+                field: "single version",
+                offset: 5 + V3.len()
+            })
+        );
+        let m = Multi::decode(&multi_of(0, &[V3])).unwrap();
+        assert!(m.singles.is_empty());
+    }
+
+    #[test]
+    fn errors_inside_a_single_carry_offsets_within_the_multi() {
+        let mut second = V3.to_vec();
+        second[78] = 9;
+        let b = multi_of(2, &[V3, &second]);
+        let err = Multi::decode(&b).unwrap_err();
+        assert_eq!(
+            (err.field(), err.offset()),
+            ("remote node key", 5 + V3.len() + 78)
+        );
+    }
+
+    #[test]
+    fn singles_are_read_back_to_back_ignoring_trailing_bytes() {
+        let mut b = multi_of(2, &[V3, V3]);
+        b.extend_from_slice(b"junk");
+        let m = Multi::decode(&b).unwrap();
+        assert_eq!(m.singles.len(), 2);
+        assert_eq!(m.to_bytes().unwrap(), multi_of(2, &[V3, V3]));
+    }
+
+    #[test]
+    fn skip_option_skips_by_length_prefix_and_reports() {
+        let unknown = [0x8a, 0, 3, 1, 2, 3];
+        let b = multi_of(3, &[V3, &unknown, V3]);
+        assert_eq!(
+            Multi::decode(&b),
+            Err(DecodeError::UnknownVersion {
+                field: "single version",
+                version: 10,
+                offset: 5 + V3.len()
+            })
+        );
+        let skip = MultiDecodeOptions::default().skip_unknown_versions(true);
+        let (m, skipped) = Multi::decode_with_skipped(&b, skip).unwrap();
+        assert_eq!(m.singles.len(), 2);
+        assert_eq!(
+            skipped,
+            vec![SkippedSingle {
+                index: 1,
+                offset: 5 + V3.len(),
+                version: 10,
+                length: 3
+            }]
+        );
+    }
+
+    #[test]
+    fn skip_option_refuses_a_length_past_the_end() {
+        let b = multi_of(1, &[&[0x0c, 0, 9, 1]]);
+        let skip = MultiDecodeOptions::default().skip_unknown_versions(true);
+        assert_eq!(
+            Multi::decode_with(&b, skip),
+            Err(DecodeError::SkipPastEnd {
+                field: "single of unknown version",
+                offset: 5,
+                length: 9
+            })
+        );
+        // A header cut inside the length prefix is a plain EOF.
+        let b = multi_of(1, &[&[0x0c, 0]]);
+        assert!(matches!(
+            Multi::decode_with(&b, skip),
+            Err(DecodeError::UnexpectedEof {
+                field: "single length",
+                offset: 6
+            })
+        ));
+    }
+
+    #[test]
+    fn encode_fails_whole_multi_on_one_bad_single() {
+        let mut bad = Single::decode(V3).unwrap();
+        bad.funding_outpoint.vout = 70_000;
+        let m = Multi {
+            singles: vec![Single::decode(V3).unwrap(), bad],
+        };
+        match m.to_bytes() {
+            Err(EncodeError::InMulti { source, .. }) => {
+                assert_eq!(*source, EncodeError::OutputIndexTooLarge(70_000));
+            }
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+}

@@ -510,3 +510,293 @@ impl Single {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::PublicKeyError;
+    use alloc::vec;
+
+    /// A v3 single of lnd's vectors (tests/fixtures/v3.bin), 378 bytes.
+    const V3: &[u8] = include_bytes!("../tests/fixtures/v3.bin");
+
+    fn eof_at(bytes: &[u8]) -> (&'static str, usize) {
+        match Single::decode(bytes).unwrap_err() {
+            DecodeError::UnexpectedEof { field, offset } => (field, offset),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decode_rejects_truncation_naming_each_field() {
+        let list_len = usize::from(u16::from_be_bytes([V3[111], V3[112]]));
+        let l = list_len;
+        for (cut, field, offset) in [
+            (0, "single version", 0),
+            (1, "single length", 1),
+            (2, "single length", 1),
+            (3, "is_initiator", 3),
+            (4, "chain hash", 4),
+            (20, "chain hash", 4),
+            (36, "funding txid", 36),
+            (69, "funding output index", 68),
+            (70, "short channel id block height", 70),
+            (73, "short channel id tx index", 73),
+            (76, "short channel id output index", 76),
+            (78, "remote node key", 78),
+            (111, "address list length", 111),
+            (113, "address list", 113),
+            (113 + l, "capacity", 113 + l),
+            (121 + l, "local csv delay", 121 + l),
+            (123 + l, "local multisig key locator", 123 + l),
+            (131 + l, "local revocation base point locator", 131 + l),
+            (155 + l, "local htlc base point locator", 155 + l),
+            (163 + l, "remote csv delay", 163 + l),
+            (165 + l, "remote multisig key", 165 + l),
+            (297 + l, "remote htlc base point", 297 + l),
+            (330 + l, "shachain root key", 330 + l),
+            (363 + l, "shachain root key locator", 363 + l),
+            (370 + l, "shachain root key locator", 367 + l),
+        ] {
+            assert_eq!(eof_at(&V3[..cut]), (field, offset), "cut at {cut}");
+        }
+        assert!(Single::decode(&V3[..371 + l]).is_ok());
+        assert_eq!(V3.len(), 371 + l);
+    }
+
+    #[test]
+    fn decode_rejects_unknown_versions_reporting_them_without_the_flag() {
+        for (byte, version) in [(8u8, 8u8), (9, 9), (0x7f, 127), (0x88, 8), (0xff, 127)] {
+            let mut b = V3.to_vec();
+            b[0] = byte;
+            assert_eq!(
+                Single::decode(&b),
+                Err(DecodeError::UnknownVersion {
+                    field: "single version",
+                    version,
+                    offset: 0
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn decode_ignores_length_prefix_and_trailing_bytes() {
+        for len in [[0u8, 0], [0, 5], [0xff, 0xff]] {
+            let mut b = V3.to_vec();
+            b[1..3].copy_from_slice(&len);
+            b.extend_from_slice(&[1, 2, 3]);
+            let (s, used) = Single::decode_prefix(&b).unwrap();
+            assert_eq!(used, V3.len());
+            assert_eq!(s, Single::decode(V3).unwrap());
+        }
+    }
+
+    #[test]
+    fn initiator_is_true_only_for_byte_one() {
+        for (byte, want) in [(0u8, false), (1, true), (2, false), (0xff, false)] {
+            let mut b = V3.to_vec();
+            b[3] = byte;
+            assert_eq!(
+                Single::decode(&b).unwrap().is_initiator,
+                want,
+                "byte {byte}"
+            );
+        }
+    }
+
+    fn key_error(bytes: &[u8]) -> (&'static str, usize, PublicKeyError) {
+        match Single::decode(bytes).unwrap_err() {
+            DecodeError::InvalidPublicKey {
+                field,
+                offset,
+                reason,
+            } => (field, offset, reason),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn decode_rejects_bad_keys_naming_field_offset_and_reason() {
+        let l = usize::from(u16::from_be_bytes([V3[111], V3[112]]));
+        let mut b = V3.to_vec();
+        b[78] = 4;
+        assert_eq!(
+            key_error(&b),
+            ("remote node key", 78, PublicKeyError::UnsupportedFormat(4))
+        );
+        let mut b = V3.to_vec();
+        b[79..111].fill(0xff);
+        assert_eq!(
+            key_error(&b),
+            ("remote node key", 78, PublicKeyError::XNotInField)
+        );
+        let mut b = V3.to_vec();
+        b[79..111].fill(0);
+        b[110] = 5;
+        assert_eq!(
+            key_error(&b),
+            ("remote node key", 78, PublicKeyError::NotOnCurve)
+        );
+        for (i, field) in [
+            "remote multisig key",
+            "remote revocation base point",
+            "remote payment base point",
+            "remote delay base point",
+            "remote htlc base point",
+        ]
+        .into_iter()
+        .enumerate()
+        {
+            let at = 165 + l + 33 * i;
+            let mut b = V3.to_vec();
+            b[at] = 7;
+            assert_eq!(
+                key_error(&b),
+                (field, at, PublicKeyError::UnsupportedFormat(7))
+            );
+        }
+        // A shachain key of zeros but one byte is parsed (and refused).
+        let at = 330 + l;
+        let mut b = V3.to_vec();
+        b[at..at + 33].fill(0);
+        b[at + 32] = 1;
+        assert_eq!(
+            key_error(&b),
+            (
+                "shachain root key",
+                at,
+                PublicKeyError::UnsupportedFormat(0)
+            )
+        );
+        // All zeros: no key.
+        b[at + 32] = 0;
+        assert_eq!(Single::decode(&b).unwrap().shachain_root.pubkey, None);
+    }
+
+    #[test]
+    fn decode_rejects_address_list_past_the_end() {
+        let mut b = V3[..371].to_vec();
+        b[111..113].copy_from_slice(&500u16.to_be_bytes());
+        assert_eq!(eof_at(&b), ("address list", 113));
+    }
+
+    #[test]
+    fn decode_reports_bad_address_at_its_absolute_offset() {
+        let mut b = V3.to_vec();
+        // Replace the list with one truncated IPv4 entry of 3 bytes.
+        let l = usize::from(u16::from_be_bytes([V3[111], V3[112]]));
+        b.splice(111..113 + l, [0, 3, 1, 10, 0]);
+        assert_eq!(
+            Single::decode(&b),
+            Err(DecodeError::BadAddress {
+                field: "ipv4 address",
+                offset: 113
+            })
+        );
+    }
+
+    #[test]
+    fn version_specific_fields_are_read_only_for_their_versions() {
+        let base = Single::decode(V3).unwrap();
+        // v4: lease expiry after the shachain root.
+        let mut b = V3.to_vec();
+        b[0] = 4;
+        b.extend_from_slice(&7u32.to_be_bytes());
+        assert_eq!(Single::decode(&b).unwrap().lease_expiry, Some(7));
+        b.truncate(b.len() - 1);
+        assert_eq!(eof_at(&b), ("lease expiry", V3.len()));
+        // v3 never reads it: the same bytes as v3 leave 4 trailing bytes.
+        b[0] = 3;
+        assert_eq!(Single::decode(&b).unwrap(), base);
+    }
+
+    #[test]
+    fn close_tx_flag_without_inputs_is_eof_in_the_transaction() {
+        let mut b = V3.to_vec();
+        b[0] |= CLOSE_TX_FLAG;
+        assert_eq!(eof_at(&b), ("commit tx version", V3.len()));
+    }
+
+    #[test]
+    fn encode_checks_every_limit() {
+        let base = Single::decode(V3).unwrap();
+        let mut s = base.clone();
+        s.funding_outpoint.vout = 65_535;
+        assert!(s.to_bytes().is_ok());
+        s.funding_outpoint.vout = 65_536;
+        assert_eq!(s.to_bytes(), Err(EncodeError::OutputIndexTooLarge(65_536)));
+        let mut s = base.clone();
+        s.short_channel_id.block_height = 0xff_ffff;
+        s.short_channel_id.tx_index = 0xff_ffff;
+        assert!(s.to_bytes().is_ok());
+        s.short_channel_id.block_height = 0x100_0000;
+        assert_eq!(
+            s.to_bytes(),
+            Err(EncodeError::ScidBlockHeightTooLarge(0x100_0000))
+        );
+        s.short_channel_id.block_height = 0;
+        s.short_channel_id.tx_index = 0x100_0000;
+        assert_eq!(
+            s.to_bytes(),
+            Err(EncodeError::ScidTxIndexTooLarge(0x100_0000))
+        );
+        let mut s = base.clone();
+        // 9,363 IPv4 entries = 65,541 bytes: one entry too many.
+        s.addresses = vec![
+            Address::Ipv4 {
+                ip: [1, 2, 3, 4].into(),
+                port: 1
+            };
+            9_363
+        ];
+        assert_eq!(s.to_bytes(), Err(EncodeError::AddressListTooLong(65_541)));
+        s.addresses.truncate(9_362);
+        assert!(s.to_bytes().is_ok());
+    }
+
+    #[test]
+    fn encode_refuses_oversized_signature_and_wraps_body_length() {
+        let bytes = include_bytes!("../tests/fixtures/close_tx_with_witness.bin");
+        let mut s = Single::decode(bytes).unwrap();
+        let c = s.close_tx_inputs.as_mut().unwrap();
+        c.commit_sig = vec![0xaa; 65_536];
+        assert_eq!(s.to_bytes(), Err(EncodeError::SignatureTooLong(65_536)));
+        let c = s.close_tx_inputs.as_mut().unwrap();
+        c.commit_sig = vec![0xaa; 65_535];
+        let out = s.to_bytes().unwrap();
+        // Body over 65,535 bytes: lnd's length wraps, and it still reads back.
+        let body = out.len() - 3;
+        assert!(body > 65_535);
+        assert_eq!(
+            usize::from(u16::from_be_bytes([out[1], out[2]])),
+            body % 65_536
+        );
+        assert_eq!(Single::decode(&out).unwrap(), s);
+    }
+
+    #[test]
+    fn encode_writes_lnd_zero_values_for_missing_version_fields() {
+        let mut s = Single::decode(V3).unwrap();
+        s.version = SingleVersion::ScriptEnforcedLease;
+        s.lease_expiry = None;
+        let back = Single::decode(&s.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.lease_expiry, Some(0));
+        let mut s = Single::decode(include_bytes!("../tests/fixtures/v6_close_tx.bin")).unwrap();
+        s.close_tx_inputs.as_mut().unwrap().commit_height = None;
+        let back = Single::decode(&s.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.close_tx_inputs.unwrap().commit_height, Some(0));
+    }
+
+    #[test]
+    fn short_channel_id_u64_packs_like_lnd() {
+        let s = ShortChannelId {
+            block_height: 1_054_425,
+            tx_index: 2540,
+            output_index: 0,
+        };
+        assert_eq!(s.to_u64(), 1_159_352_548_284_170_240);
+        assert_eq!(ShortChannelId::from_u64(s.to_u64()), s);
+        assert_eq!(s.to_string(), "1054425:2540:0");
+    }
+}
