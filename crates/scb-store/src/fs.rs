@@ -184,21 +184,31 @@ impl Fs for RealFs {
             .truncate(false)
             .open(path)
             .map_err(LockFailure::Io)?;
-        let start = Instant::now();
-        let mut pause = Duration::from_millis(1);
-        loop {
-            match file.try_lock() {
-                Ok(()) => return Ok(LockGuard { _file: Some(file) }),
-                Err(TryLockError::WouldBlock) => {
-                    let waited = start.elapsed();
-                    if waited >= wait {
-                        return Err(LockFailure::Busy(waited));
-                    }
-                    std::thread::sleep(pause.min(wait.saturating_sub(waited)));
-                    pause = (pause * 2).min(Duration::from_millis(50));
-                }
-                Err(TryLockError::Error(e)) => return Err(LockFailure::Io(e)),
+        match file.try_lock() {
+            Ok(()) => return Ok(LockGuard { _file: Some(file) }),
+            Err(TryLockError::WouldBlock) if wait.is_zero() => {
+                return Err(LockFailure::Busy(Duration::ZERO))
             }
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(e)) => return Err(LockFailure::Io(e)),
+        }
+        // A blocking lock queues us in the kernel, so a writer that swaps in a tight loop
+        // cannot starve us the way polling `try_lock` would. The blocking call runs on a
+        // helper thread so the wait stays bounded; if we give up first, the helper releases
+        // the lock as soon as it gets it (its send fails and it drops the file).
+        let start = Instant::now();
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        std::thread::Builder::new()
+            .name("scb-store-lock".into())
+            .spawn(move || {
+                let result = file.lock().map(|()| file);
+                let _ = tx.send(result);
+            })
+            .map_err(LockFailure::Io)?;
+        match rx.recv_timeout(wait) {
+            Ok(Ok(file)) => Ok(LockGuard { _file: Some(file) }),
+            Ok(Err(e)) => Err(LockFailure::Io(e)),
+            Err(_) => Err(LockFailure::Busy(start.elapsed())),
         }
     }
 }
