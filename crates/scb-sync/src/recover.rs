@@ -2,14 +2,17 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::OutPoint;
 use futures_util::StreamExt;
 use scb_wire::{Address, Single};
 
+use scb_crypto::BackupKey;
+
 use crate::error::{share, SharedError};
-use crate::BoxError;
+use crate::{BoxError, SyncError};
 
 /// Why the node could not restore a channel.
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +106,7 @@ pub struct RecoveryReport {
     /// Per-channel outcomes, in the order of the singles given.
     pub channels: Vec<ChannelReport>,
     /// Inputs that could not be unpacked at all (unpack helpers only).
-    pub unreadable: Vec<crate::SyncError>,
+    pub unreadable: Vec<SyncError>,
 }
 
 impl RecoveryReport {
@@ -234,4 +237,60 @@ where
         channels,
         unreadable: Vec::new(),
     }
+}
+
+/// Decrypts each packed single with `key`, then [`recover`]s the readable ones.
+///
+/// Unlike lnd (spec 11.2), one packed single that does not open does not stop
+/// the others: it is listed in [`RecoveryReport::unreadable`] (as
+/// [`SyncError::Unpack`] naming its position) and the rest are restored.
+pub async fn unpack_and_recover_singles<P, R, C>(
+    packed: &[P],
+    key: &BackupKey,
+    restorer: &R,
+    connector: &C,
+    options: &RecoverOptions,
+) -> RecoveryReport
+where
+    P: AsRef<[u8]>,
+    R: ChannelRestorer,
+    C: PeerConnector,
+{
+    let mut singles = Vec::with_capacity(packed.len());
+    let mut unreadable = Vec::new();
+    for (index, bytes) in packed.iter().enumerate() {
+        match scb_crypto::unpack_single(bytes.as_ref(), key) {
+            Ok(single) => singles.push(single),
+            Err(err) => unreadable.push(SyncError::Unpack {
+                what: format!("single {index}"),
+                source: Arc::new(err),
+            }),
+        }
+    }
+    let mut report = recover(&singles, restorer, connector, options).await;
+    report.unreadable = unreadable;
+    report
+}
+
+/// Decrypts a packed multi (e.g. the content of `channel.backup`) with `key`,
+/// then [`recover`]s every channel in it.
+///
+/// A multi is one ciphertext, so it opens entirely or not at all: failure is
+/// [`SyncError::Unpack`] and nothing is restored.
+pub async fn unpack_and_recover_multi<R, C>(
+    packed: &[u8],
+    key: &BackupKey,
+    restorer: &R,
+    connector: &C,
+    options: &RecoverOptions,
+) -> Result<RecoveryReport, SyncError>
+where
+    R: ChannelRestorer,
+    C: PeerConnector,
+{
+    let multi = scb_crypto::unpack_multi(packed, key).map_err(|err| SyncError::Unpack {
+        what: "multi".to_owned(),
+        source: Arc::new(err),
+    })?;
+    Ok(recover(&multi.singles, restorer, connector, options).await)
 }
