@@ -15,6 +15,21 @@ use crate::directory::DirectoryStore;
 use crate::error::{ReplicateError, Result};
 use crate::layout::{HistoryEntry, HISTORY_DIR, LATEST_NAME};
 
+/// The version of a latest copy as its destination reported it (ETag and object version,
+/// or for directories the content's SHA-256); opaque, for conditional replacement.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CopyVersion(UpdateVersion);
+
+/// The latest copy held by a destination.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct LatestCopy {
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// Its version, to pass to [`Destination::replace_latest`].
+    pub version: CopyVersion,
+}
+
 /// One replication target, parsed from a URL or a path.
 ///
 /// | text | kind |
@@ -185,6 +200,31 @@ impl Destination {
             destination: self.display.clone(),
             source,
         }
+    }
+
+    /// The latest copy at this destination, `None` when there is none yet.
+    pub async fn latest(&self) -> Result<Option<LatestCopy>> {
+        Ok(self.get_latest().await?.map(|(bytes, version)| LatestCopy {
+            bytes,
+            version: CopyVersion(version),
+        }))
+    }
+
+    /// Replaces the latest copy with `bytes` only if it is still at `expected` (`None`: only
+    /// if there is no copy yet): a conditional write on object stores that support it.
+    ///
+    /// Returns the new version, or `Ok(None)` when another writer changed the copy first.
+    /// Does not write a history version; [`replicate_once`](crate::replicate_once) and the
+    /// [`Watcher`](crate::Watcher) do both.
+    pub async fn replace_latest(
+        &self,
+        bytes: &[u8],
+        expected: Option<&CopyVersion>,
+    ) -> Result<Option<CopyVersion>> {
+        Ok(self
+            .put_latest(bytes, expected.map(|v| &v.0))
+            .await?
+            .map(CopyVersion))
     }
 
     /// The latest copy and its version (ETag for object stores, content hash for directories).

@@ -48,7 +48,7 @@ mod snapshot;
 mod verify;
 mod watch;
 
-pub use destination::Destination;
+pub use destination::{CopyVersion, Destination, LatestCopy};
 pub use directory::write_file_atomically;
 pub use error::{ReplicateError, Result};
 pub use fetch::{fetch_latest, fetch_version, Fetched};

@@ -34,7 +34,6 @@ pub(crate) async fn push(
     retention: &Retention,
 ) -> Result<Pushed> {
     let ours = HistoryEntry::new(snap.modified, &snap.sha256);
-    let mut history: Option<Vec<HistoryEntry>> = None;
     let mut history_written = false;
     for _ in 0..MAX_CONFLICT_TRIES {
         let remote = dest.get_latest().await?;
@@ -60,7 +59,6 @@ pub(crate) async fn push(
                     });
                 }
             }
-            history = Some(list);
         }
         if !history_written {
             dest.put_history(&ours.name, &snap.bytes).await?;
@@ -68,7 +66,7 @@ pub(crate) async fn push(
         }
         let expected = remote.as_ref().map(|(_, v)| v);
         if dest.put_latest(&snap.bytes, expected).await?.is_some() {
-            let pruned = prune(dest, retention, &ours.name, history.is_some()).await;
+            let pruned = prune(dest, retention, &ours.name).await;
             return Ok(Pushed {
                 uploaded: true,
                 version: ours.name,
@@ -84,12 +82,7 @@ pub(crate) async fn push(
 }
 
 /// Applies retention; failures are logged, never fatal (the upload itself succeeded).
-async fn prune(
-    dest: &Destination,
-    retention: &Retention,
-    protect: &str,
-    _had_list: bool,
-) -> Vec<String> {
+async fn prune(dest: &Destination, retention: &Retention, protect: &str) -> Vec<String> {
     if *retention == Retention::keep_all() {
         return Vec::new();
     }

@@ -16,6 +16,9 @@ use crate::replicate::{check_snapshot, outcome_for, push, source_failure_outcome
 use crate::snapshot::{read_stable, Fingerprint, Snapshot};
 use crate::verify::VerifiedInfo;
 
+/// How long pushes in flight may finish after cancellation.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(2);
+
 /// Replicates a live backup file whenever it changes, until cancelled.
 ///
 /// Runs entirely on its own task; file reads happen on blocking threads, so the node that
@@ -244,10 +247,15 @@ impl Watcher {
                     )
                 }
             });
+            // A push in flight when cancelled gets a short grace period to finish and be
+            // reported; every write it makes is atomic, so abandoning it is also safe.
+            let grace = async {
+                cancel.cancelled().await;
+                tokio::time::sleep(SHUTDOWN_GRACE).await;
+            };
             let results = tokio::select! {
-                biased;
-                () = cancel.cancelled() => return Ok(()),
                 r = futures_util::future::join_all(pushes) => r,
+                () = grace => return Ok(()),
             };
             for (i, mut outcome, result) in results {
                 let state = &mut dests[i];
