@@ -41,6 +41,8 @@ mod aezeed;
 mod bip39_seed;
 mod birthday;
 mod error;
+#[doc(hidden)]
+pub mod fuzz;
 
 pub use aezeed::{
     check_enciphered, decipher, CipherSeed, Mnemonic, ScryptCost, CIPHER_SEED_VERSION,

@@ -70,12 +70,54 @@ proptest! {
     }
 
     #[test]
+    fn fuzz_body_accepts_arbitrary_bytes(data in proptest::collection::vec(any::<u8>(), 0..120)) {
+        scb_seed::fuzz::aezeed_decode(&data);
+    }
+
+    #[test]
+    fn fuzz_body_accepts_near_miss_mnemonics(
+        picks in proptest::collection::vec(0usize..2048, 20..28),
+        sep in prop::sample::select(vec![" ", "  ", "\n", "\t"]),
+    ) {
+        let list = bip39_words();
+        let text = picks.iter().map(|i| list[*i]).collect::<Vec<_>>().join(sep);
+        scb_seed::fuzz::aezeed_decode(text.as_bytes());
+        if picks.len() == 24 {
+            // Real words in the right number always parse; the checksum then
+            // decides (and almost always refuses).
+            prop_assert!(Mnemonic::parse(&text).is_ok());
+        }
+    }
+
+    #[test]
     fn random_bytes_never_panic_and_rarely_pass_the_checksum(bytes in any::<[u8; 33]>()) {
         // The cheap checks run before scrypt; random input stops there
         // except with probability 2^-40.
         let result = CipherSeed::decipher(&bytes, b"", FAST);
         prop_assert!(result.is_err());
     }
+}
+
+/// The BIP39 English list, read back through the crate's own word mapping.
+fn bip39_words() -> Vec<&'static str> {
+    (0..2048u16)
+        .map(|i| {
+            let mut bytes = [0u8; 33];
+            // Word 0 takes the top 11 bits.
+            bytes[0] = (i >> 3) as u8;
+            bytes[1] = ((i & 7) << 5) as u8;
+            Mnemonic::from_enciphered(&bytes).words().next().unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn word_list_is_bip39_english() {
+    let words = bip39_words();
+    assert_eq!(words[0], "abandon");
+    assert_eq!(words[1], "ability");
+    assert_eq!(words[2047], "zoo");
+    assert!(words.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
 }
 
 #[test]
