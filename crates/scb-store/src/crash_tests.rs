@@ -347,3 +347,57 @@ fn failing_mirror_is_reported_and_does_not_block_primary_or_other_mirror() {
     assert_eq!(fresh.sequence, primary_seq);
     assert_eq!(stale.sequence + 1, primary_seq);
 }
+
+fn fixture() -> (scb_wire::Multi, scb_crypto::BackupKey) {
+    let bytes = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lnd-channel.backup"),
+    )
+    .unwrap();
+    let hex = "b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7";
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+    }
+    let key = scb_crypto::BackupKey::from_bytes(key);
+    (scb_crypto::unpack_multi(&bytes, &key).unwrap(), key)
+}
+
+#[test]
+fn read_back_mismatch_restores_the_previous_version_and_fails_loudly() {
+    let (multi, key) = fixture();
+    let (fs, file) = setup(CONFIGS[1]);
+    file.update_and_swap_verified(&multi, &key).unwrap();
+    let good = file.read_packed().unwrap();
+    let mut fewer = multi.clone();
+    fewer.singles.truncate(3);
+    fs.set_corrupt_writes(&file.staging_path(), true);
+    let err = file.update_and_swap_verified(&fewer, &key).unwrap_err();
+    fs.set_corrupt_writes(&file.staging_path(), false);
+    match &err {
+        StoreError::ReadBackMismatch { detail, .. } => {
+            assert!(detail.contains("previous version restored"), "{detail}");
+        }
+        other => panic!("expected a read-back mismatch, got {other:?}"),
+    }
+    fs.power_loss(CrashModel::DropUnsyncedEntries);
+    assert!(
+        file.read_packed().unwrap() == good,
+        "previous version not back in place"
+    );
+    assert_eq!(file.extract_multi(&key).unwrap().singles.len(), 16);
+}
+
+#[test]
+fn read_back_mismatch_without_archive_quarantines_the_bad_file() {
+    let (multi, key) = fixture();
+    let (fs, file) = setup(CONFIGS[0]);
+    fs.set_corrupt_writes(&file.staging_path(), true);
+    let err = file.update_and_swap_verified(&multi, &key).unwrap_err();
+    fs.set_corrupt_writes(&file.staging_path(), false);
+    assert!(err.to_string().contains("moved to"), "{err}");
+    assert!(file.read_packed().unwrap_err().is_not_found());
+    assert!(fs
+        .names(Path::new("/sim/node"))
+        .iter()
+        .any(|n| n.starts_with("channel.backup.quarantine-")));
+}

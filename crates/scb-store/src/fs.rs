@@ -85,6 +85,7 @@ pub(crate) trait Fs: fmt::Debug + Send + Sync {
 pub(crate) struct RealFs;
 
 fn private_file_options() -> OpenOptions {
+    #[cfg_attr(not(unix), allow(unused_mut))] // only unix sets a mode
     let mut options = OpenOptions::new();
     #[cfg(unix)]
     {
@@ -144,6 +145,7 @@ impl Fs for RealFs {
     }
 
     fn create_dir(&self, dir: &Path) -> io::Result<()> {
+        #[cfg_attr(not(unix), allow(unused_mut))] // only unix sets a mode
         let mut builder = std::fs::DirBuilder::new();
         #[cfg(unix)]
         {

@@ -28,6 +28,7 @@ mod atomic;
 mod crash_tests;
 mod error;
 mod fs;
+mod health;
 mod manifest;
 mod multi_file;
 #[cfg(test)]
@@ -37,6 +38,7 @@ mod time;
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
 pub use error::StoreError;
+pub use health::{FileHealth, Opened, Unreadable};
 pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
 pub use multi_file::{
     ArchiveOutcome, ManifestOutcome, MirrorOutcome, MultiFile, MultiFileOptions, SwapReport,

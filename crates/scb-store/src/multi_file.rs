@@ -310,7 +310,12 @@ impl MultiFile {
         }
     }
 
-    fn lock(&self) -> Result<LockGuard, StoreError> {
+    /// The main file's name.
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    pub(crate) fn lock(&self) -> Result<LockGuard, StoreError> {
         let path = self.lock_path();
         self.fs
             .lock(&path, self.options.lock_wait)

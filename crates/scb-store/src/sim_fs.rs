@@ -54,6 +54,7 @@ struct State {
     crashed: bool,
     capacity: Option<usize>,
     read_only: BTreeSet<PathBuf>,
+    corrupt_writes: BTreeSet<PathBuf>,
 }
 
 /// The simulated file system.
@@ -186,6 +187,18 @@ impl SimFs {
         });
     }
 
+    /// Makes the next write to `path` store its bytes with the last byte flipped (a disk or
+    /// controller that corrupts data silently), or cancels that.
+    pub(crate) fn set_corrupt_writes(&self, path: &Path, on: bool) {
+        self.with(|s| {
+            if on {
+                s.corrupt_writes.insert(path.to_path_buf());
+            } else {
+                s.corrupt_writes.remove(path);
+            }
+        });
+    }
+
     /// Power loss now: drop everything not durable under `model`, then run again.
     pub(crate) fn power_loss(&self, model: CrashModel) {
         self.with(|s| {
@@ -271,9 +284,15 @@ impl Fs for SimFs {
                     return Err((WriteStep::Write, io::Error::from_raw_os_error(28)));
                 }
             }
-            s.inodes[inode].data = bytes.to_vec();
+            let mut stored = bytes.to_vec();
+            if s.corrupt_writes.remove(path) {
+                if let Some(last) = stored.last_mut() {
+                    *last ^= 0x01;
+                }
+            }
+            s.inodes[inode].data.clone_from(&stored);
             s.tick().map_err(|e| (WriteStep::Sync, e))?;
-            s.inodes[inode].durable = bytes.to_vec();
+            s.inodes[inode].durable = stored;
             Ok(())
         })
     }
