@@ -1,0 +1,81 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! lnd-written `channel.backup` files from `/work/shared/vectors` open through `MultiFile`,
+//! and survive a swap through scb-store byte for byte.
+
+use std::path::{Path, PathBuf};
+
+use scb_crypto::BackupKey;
+use scb_store::{MultiFile, MultiFileOptions};
+
+fn vectors_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIP: {} not found; the fixture tests in tests/health.rs still run",
+            dir.display()
+        );
+        None
+    }
+}
+
+fn json(path: &Path) -> serde_json::Value {
+    serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
+}
+
+/// The key that packed the files of `dir` (its `keys.json`, network `packed_with`).
+fn packing_key(dir: &Path) -> BackupKey {
+    let keys = json(&dir.join("keys.json"));
+    let network = keys["packed_with"].as_str().unwrap();
+    let entry = keys["networks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|n| n["network"] == network)
+        .unwrap();
+    let hex = entry["encryption_key"].as_str().unwrap();
+    let mut key = [0u8; 32];
+    for (i, byte) in key.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+    }
+    BackupKey::from_bytes(key)
+}
+
+#[test]
+fn lnd_channel_backup_files_open_and_survive_a_swap_unchanged() {
+    let Some(root) = vectors_dir() else { return };
+    for sub in [".", "key-quirk"] {
+        let dir = root.join(sub);
+        let key = packing_key(&dir);
+        let expected = json(&dir.join("channel.backup.json"))["singles"]
+            .as_array()
+            .unwrap()
+            .len();
+        let original = std::fs::read(dir.join("channel.backup")).unwrap();
+
+        let work = tempfile::tempdir().unwrap();
+        let file = MultiFile::new(
+            work.path().join("channel.backup"),
+            MultiFileOptions::default(),
+        )
+        .unwrap();
+        std::fs::write(file.path(), &original).unwrap();
+        assert_eq!(
+            file.extract_multi(&key).unwrap().singles.len(),
+            expected,
+            "{sub}"
+        );
+
+        // Swapping lnd's bytes through scb-store keeps them byte-identical (no header, no magic).
+        file.update_and_swap(&original).unwrap();
+        assert_eq!(file.read_packed().unwrap(), original, "{sub}");
+        assert_eq!(
+            file.extract_multi(&key).unwrap().singles.len(),
+            expected,
+            "{sub}"
+        );
+        let archived = file.archive().list().unwrap();
+        assert_eq!(std::fs::read(&archived[0].path).unwrap(), original, "{sub}");
+    }
+}
