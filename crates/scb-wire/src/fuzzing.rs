@@ -76,9 +76,10 @@ pub fn check_address_list(data: &[u8]) {
         return;
     };
     let mut bytes = Vec::new();
-    if encode_address_list(&list, &mut bytes).is_err() {
-        panic!("a decoded address list must encode");
-    }
+    assert!(
+        encode_address_list(&list, &mut bytes).is_ok(),
+        "a decoded address list must encode"
+    );
     assert!(bytes.len() <= data.len(), "re-encoding grew the list");
     let Ok(back) = decode_address_list(&bytes) else {
         panic!("an encoded address list must decode");
