@@ -261,6 +261,7 @@ fn every_crash_point_of_a_swap_leaves_old_or_new_version_and_recovers() {
         }
     }
     // 4 configurations x 2 models, each with every operation of the swap as a crash point.
+    eprintln!("crash points enumerated: {total_points}");
     assert!(
         total_points > 100,
         "only {total_points} crash points enumerated"

@@ -168,20 +168,24 @@ impl MultiFile {
     /// Opens the main file; when it exists but does not open, moves it aside (kept, never
     /// deleted), reports why (wrong key versus corruption where that can be told), and
     /// lets the caller continue from its in-memory state instead of refusing to run.
+    /// The check and the move happen under the writer lock, so a file another writer has
+    /// just replaced is never moved aside by mistake.
     pub fn open_or_quarantine(&self, key: &BackupKey) -> Result<Opened, StoreError> {
+        let _lock = self.lock()?;
         match self.check(key)? {
             FileHealth::Missing => Ok(Opened::Missing),
             FileHealth::Readable(multi) => Ok(Opened::Readable(multi)),
             FileHealth::Unreadable(reason) => {
-                let path = self.quarantine()?;
+                let path = self.quarantine_locked()?;
                 error!(path = %path.display(), %reason, "unreadable backup file moved aside");
                 Ok(Opened::Quarantined { path, reason })
             }
         }
     }
 
-    /// Packs `multi` with `key`, swaps it in, then re-reads the file, decrypts and decodes
-    /// it and compares its channel set with `multi`'s. On a mismatch the previous version
+    /// Packs `multi` with `key`, checks the packed bytes open to the same channel set, swaps
+    /// them in, then re-reads the file, decrypts and decodes it and compares its channel set
+    /// with `multi`'s. On a mismatch the previous version
     /// is restored from the archive entry this swap wrote (or, without one, the bad file is
     /// quarantined) and [`StoreError::ReadBackMismatch`] is returned.
     pub fn update_and_swap_verified(
@@ -196,6 +200,27 @@ impl MultiFile {
                     source,
                 }
             })?;
+        // First check what we are about to write opens to the same channels, so an encoder
+        // fault never reaches the disk at all.
+        match scb_crypto::unpack_multi(packed.as_bytes(), key) {
+            Ok(back) if outpoints(&back) == outpoints(multi) => {}
+            Ok(back) => {
+                return Err(StoreError::ReadBackMismatch {
+                    path: self.path().to_path_buf(),
+                    detail: format!(
+                        "packed bytes hold {} channels, {} meant; nothing written",
+                        back.singles.len(),
+                        multi.singles.len()
+                    ),
+                })
+            }
+            Err(e) => {
+                return Err(StoreError::ReadBackMismatch {
+                    path: self.path().to_path_buf(),
+                    detail: format!("packed bytes do not open: {e}; nothing written"),
+                })
+            }
+        }
         let count = u32::try_from(multi.singles.len()).ok();
         let report = self.update_and_swap_counted(packed.as_bytes(), count)?;
         let problem = match self.read_packed() {

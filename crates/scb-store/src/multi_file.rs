@@ -85,6 +85,13 @@ impl MultiFileOptions {
         self
     }
 
+    /// Keeps an archive in each mirror directory too (off by default).
+    #[must_use]
+    pub fn with_archive_in_mirrors(mut self, on: bool) -> Self {
+        self.archive_in_mirrors = on;
+        self
+    }
+
     /// Turns the sidecar manifest on or off.
     #[must_use]
     pub fn with_manifest(mut self, on: bool) -> Self {
