@@ -1,3 +1,69 @@
-//! The `scb` command-line tool (under construction).
+//! `scb`: the command-line tool of the scb toolkit for lnd's static channel backups
+//! (`channel.backup`): dump, verify, create, diff, merge, filter and plan restores of
+//! backup files, manage their archive, check seeds, and keep off-site copies.
+//!
+//! Run `scb --help` (and `scb <command> --help`) for every option. The quick start uses
+//! the test-only example bundled in the repository:
+//!
+//! ```text
+//! cargo run --release -p scb-cli -- dump examples/channel.backup \
+//!     --network testnet --rootkey-file examples/rootkey.tprv
+//! ```
+//!
+//! Exit codes: 0 success, 1 the operation failed (the reason is printed on one line
+//! naming the file), 2 usage error.
 
-fn main() {}
+mod cli;
+mod cmd;
+mod error;
+mod input;
+mod key;
+mod render;
+mod util;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn init_tracing(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SCB_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    // Bad input must never show a Rust panic or backtrace: a bug still gets one line.
+    std::panic::set_hook(Box::new(|info| {
+        eprintln!("scb: internal error (please report this bug): {info}");
+    }));
+    let cli = match cli::Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            // clap prints help/version on stdout (exit 0) and usage errors on stderr (exit 2).
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                error::EXIT_USAGE
+            } else {
+                error::EXIT_OK
+            });
+        }
+    };
+    init_tracing(cli.verbose);
+    match cmd::run(&cli.command) {
+        Ok(()) => ExitCode::from(error::EXIT_OK),
+        Err(e) => {
+            eprintln!("scb: error: {e}");
+            e.into()
+        }
+    }
+}

@@ -1,0 +1,58 @@
+//! `scb create`: JSON in the vectors' schema to an encrypted backup file.
+
+use std::io::Read;
+
+use scb_wire::{Multi, Single};
+
+use crate::cli::CreateArgs;
+use crate::cmd::write::{describe, write_multi, write_single};
+use crate::error::{CliError, CliResult};
+use crate::key::resolve;
+use crate::util::emit;
+
+fn read_spec(arg: &str) -> CliResult<String> {
+    if arg == "-" {
+        let mut s = String::new();
+        std::io::stdin()
+            .read_to_string(&mut s)
+            .map_err(|e| CliError::Unreadable {
+                path: "<stdin>".into(),
+                reason: e.to_string(),
+            })?;
+        return Ok(s);
+    }
+    let bytes = crate::input::read_file(arg, std::path::Path::new(arg))?;
+    String::from_utf8(bytes).map_err(|_| CliError::NotABackup {
+        path: arg.to_owned(),
+        reason: "the JSON spec is not UTF-8 text".into(),
+    })
+}
+
+/// Runs `scb create`.
+pub fn run(args: &CreateArgs) -> CliResult {
+    let key = resolve(&args.key, args.from_json == "-")?;
+    let text = read_spec(&args.from_json)?;
+    let bad =
+        |e: serde_json::Error| CliError::Failed(format!("{}: invalid spec: {e}", args.from_json));
+    let out = args.out.display();
+    if args.single {
+        let single: Single = serde_json::from_str(&text).map_err(bad)?;
+        let n = write_single(&args.out, &single, &key, args.hex)?;
+        return emit(&format!(
+            "{out}: wrote a packed single for {} ({n} bytes, key {}, network {})\n",
+            single.funding_outpoint,
+            key.key.id(),
+            key.network
+        ));
+    }
+    let multi: Multi = serde_json::from_str(&text).map_err(bad)?;
+    let written = write_multi(&args.out, &multi, &key, &args.write)?;
+    emit(&format!(
+        "{out}: wrote {} channel{} ({}, key {}, network {})\n",
+        multi.singles.len(),
+        if multi.singles.len() == 1 { "" } else { "s" },
+        describe(&written),
+        key.key.id(),
+        key.network
+    ))
+}

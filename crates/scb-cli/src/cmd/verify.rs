@@ -1,0 +1,68 @@
+//! `scb verify`: does the file open with this key (and, with `--seed-check`, what
+//! does it hold and how new is it).
+
+use std::collections::BTreeSet;
+
+use scb_wire::MultiDecodeOptions;
+
+use crate::cli::VerifyArgs;
+use crate::error::CliResult;
+use crate::input::{manifest_of, open_multi, open_single, read_input};
+use crate::key::resolve;
+use crate::util::{emit, fmt_unix_utc};
+
+/// Runs `scb verify`.
+pub fn run(args: &VerifyArgs) -> CliResult {
+    let key = resolve(&args.key, args.file == "-")?;
+    let input = read_input(&args.file)?;
+    let (what, count, versions) = if args.single {
+        let s = open_single(&input, &key)?;
+        (
+            "single channel backup",
+            1,
+            BTreeSet::from([u8::from(s.version)]),
+        )
+    } else {
+        let (m, _) = open_multi(&input, &key, MultiDecodeOptions::default())?;
+        let versions = m.singles.iter().map(|s| u8::from(s.version)).collect();
+        ("multi-channel backup", m.singles.len(), versions)
+    };
+    let versions: Vec<String> = versions.iter().map(u8::to_string).collect();
+    let versions = if versions.is_empty() {
+        String::new()
+    } else {
+        format!(" (versions {})", versions.join(","))
+    };
+    let plural = if count == 1 { "" } else { "s" };
+    let line = if args.seed_check {
+        let freshness = match input.path.as_deref().and_then(manifest_of) {
+            Some(m) if m.describes(&input.bytes) => format!(
+                "; newest sequence {} written {}",
+                m.sequence,
+                fmt_unix_utc(m.written_at_unix)
+            ),
+            Some(m) => format!(
+                "; its manifest (sequence {}, {}) describes another version: the file changed \
+                 after scb last wrote it",
+                m.sequence,
+                fmt_unix_utc(m.written_at_unix)
+            ),
+            None => "; no manifest beside it (sequence and time unknown)".into(),
+        };
+        format!(
+            "{}: yes, this seed ({}, network {}) opens it: {what}, {count} channel{plural}{versions}{freshness}\n",
+            input.label,
+            key.source.label(),
+            key.network
+        )
+    } else {
+        format!(
+            "{}: ok: {what}, {count} channel{plural}{versions}, key {} ({}, network {})\n",
+            input.label,
+            key.key.id(),
+            key.source.label(),
+            key.network
+        )
+    };
+    emit(&line)
+}

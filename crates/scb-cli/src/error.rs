@@ -1,0 +1,146 @@
+//! The one error type of the `scb` binary, and the exit codes it maps to.
+
+use std::fmt::Write as _;
+use std::process::ExitCode;
+
+/// Exit code of a successful run.
+pub const EXIT_OK: u8 = 0;
+/// Exit code when the operation failed (bad file, wrong key, I/O error, ...).
+pub const EXIT_FAILURE: u8 = 1;
+/// Exit code of a usage error (bad or missing arguments, no key source).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Everything that can make `scb` fail. Displayed as one lower-case line that
+/// names the file (where there is one) and the cause.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// The command line cannot be acted on (exit code 2).
+    #[error("{0}")]
+    Usage(String),
+    /// The input file does not exist.
+    #[error("{path}: file not found")]
+    NotFound {
+        /// The file as given on the command line.
+        path: String,
+    },
+    /// The input file exists but cannot be read.
+    #[error("{path}: cannot read file: {reason}")]
+    Unreadable {
+        /// The file as given on the command line.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// The bytes are not an encrypted backup at all (empty, too short, text).
+    #[error("{path}: not a backup: {reason}")]
+    NotABackup {
+        /// The file.
+        path: String,
+        /// Why.
+        reason: String,
+    },
+    /// The key is known to be wrong (another network's key opens the file,
+    /// or the file is intact according to its manifest).
+    #[error("{path}: wrong key: {reason}")]
+    WrongKey {
+        /// The file.
+        path: String,
+        /// How we know.
+        reason: String,
+    },
+    /// The file is known to be damaged (its manifest disagrees, or it
+    /// decrypted but does not decode).
+    #[error("{path}: corrupted backup: {reason}")]
+    Corrupted {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Decryption failed and nothing tells a wrong key from damaged bytes.
+    #[error("{path}: wrong key or corrupted file: {reason}")]
+    WrongKeyOrCorrupted {
+        /// The file.
+        path: String,
+        /// What was tried.
+        reason: String,
+    },
+    /// The key material could not be turned into a backup key.
+    #[error("key: {0}")]
+    Key(String),
+    /// Any other failure of the operation, already phrased for the user.
+    #[error("{0}")]
+    Failed(String),
+}
+
+impl CliError {
+    /// The process exit code for this error.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            CliError::Usage(_) => EXIT_USAGE,
+            _ => EXIT_FAILURE,
+        }
+    }
+
+    /// A usage error.
+    pub fn usage(msg: impl Into<String>) -> Self {
+        CliError::Usage(msg.into())
+    }
+
+    /// A failure described by `context` and an error with its whole source chain.
+    pub fn failed(context: impl std::fmt::Display, err: &dyn std::error::Error) -> Self {
+        CliError::Failed(format!("{context}: {}", chain(err)))
+    }
+}
+
+impl From<CliError> for ExitCode {
+    fn from(e: CliError) -> Self {
+        ExitCode::from(e.exit_code())
+    }
+}
+
+/// An error and all its sources on one line, separated by `": "`.
+pub fn chain(err: &dyn std::error::Error) -> String {
+    let mut out = err.to_string();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let s = e.to_string();
+        // Some errors already include their source's text; do not repeat it.
+        if !out.contains(&s) {
+            let _ = write!(out, ": {s}");
+        }
+        cur = e.source();
+    }
+    out
+}
+
+/// The result type of the commands.
+pub type CliResult<T = ()> = Result<T, CliError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn usage_errors_exit_2_and_others_exit_1() {
+        assert_eq!(CliError::usage("x").exit_code(), 2);
+        assert_eq!(
+            CliError::NotFound { path: "a".into() }.exit_code(),
+            EXIT_FAILURE
+        );
+        assert_eq!(CliError::Key("bad".into()).exit_code(), 1);
+    }
+
+    #[test]
+    fn chain_joins_sources_on_one_line() {
+        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+        let e = scb_store::StoreError::WriteStaging {
+            path: "/x/tmp".into(),
+            source: io,
+        };
+        let s = chain(&e);
+        assert_eq!(s, "cannot write staging file /x/tmp: disk full");
+        assert!(!s.contains('\n'));
+    }
+}

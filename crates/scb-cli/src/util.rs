@@ -1,0 +1,191 @@
+//! Small helpers: output, durations, UTC times, chain and channel-type names.
+
+use std::io::{IsTerminal, Write};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use scb_wire::SingleVersion;
+
+use crate::error::{CliError, CliResult};
+
+/// Writes `text` to stdout. A closed pipe (`scb dump ... | head`) is not an error.
+pub fn emit(text: &str) -> CliResult {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CliError::Failed(format!("cannot write to stdout: {e}"))),
+    }
+}
+
+/// Pretty JSON with a trailing newline.
+pub fn to_json<T: serde::Serialize>(value: &T) -> CliResult<String> {
+    serde_json::to_string_pretty(value)
+        .map(|mut s| {
+            s.push('\n');
+            s
+        })
+        .map_err(|e| CliError::Failed(format!("cannot produce json: {e}")))
+}
+
+/// A progress bar on stderr, hidden when stderr is not a terminal.
+pub fn progress(len: u64, what: &str) -> ProgressBar {
+    let bar = ProgressBar::with_draw_target(
+        Some(len),
+        if std::io::stderr().is_terminal() {
+            ProgressDrawTarget::stderr()
+        } else {
+            ProgressDrawTarget::hidden()
+        },
+    );
+    if let Ok(style) = ProgressStyle::with_template("{msg} [{bar:30}] {pos}/{len}") {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar.set_message(what.to_owned());
+    bar
+}
+
+/// Parses `30d`, `12h`, `90m`, `45s`, `2w` (a bare number is seconds).
+pub fn parse_duration(s: &str) -> Result<Duration, String> {
+    let s = s.trim();
+    let (num, unit) = s
+        .find(|c: char| !c.is_ascii_digit())
+        .map_or((s, ""), |i| s.split_at(i));
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("bad duration {s:?}: expected e.g. 30d, 12h, 90m, 45s, 2w"))?;
+    let secs = match unit {
+        "" | "s" => 1,
+        "m" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        _ => return Err(format!("bad duration unit in {s:?}: use s, m, h, d or w")),
+    };
+    n.checked_mul(secs)
+        .map(Duration::from_secs)
+        .ok_or_else(|| format!("duration {s:?} is too large"))
+}
+
+/// `YYYY-MM-DD HH:MM:SS UTC` for a Unix time in seconds.
+pub fn fmt_unix_utc(secs: u64) -> String {
+    let days = (secs / 86_400) as i64;
+    let rem = secs % 86_400;
+    let (y, m, d) = civil_from_days(days);
+    format!(
+        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60
+    )
+}
+
+/// [`fmt_unix_utc`] for a `SystemTime` (times before 1970 print as 1970).
+pub fn fmt_utc(t: SystemTime) -> String {
+    fmt_unix_utc(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
+}
+
+/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn civil_from_days(z: i64) -> (i64, u32, u32) {
+    let z = z + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let y = yoe + era * 400;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (if m <= 2 { y + 1 } else { y }, m, d)
+}
+
+/// Genesis block hashes in display order, and the chain's name.
+const CHAINS: [(&str, &str); 6] = [
+    (
+        "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",
+        "mainnet",
+    ),
+    (
+        "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943",
+        "testnet3",
+    ),
+    (
+        "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043",
+        "testnet4",
+    ),
+    (
+        "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6",
+        "signet",
+    ),
+    (
+        "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206",
+        "regtest",
+    ),
+    (
+        "683e86bd5c6d110d91b94b97137ba6bfe02dbbdb8e3dff722a669b5d69d77af6",
+        "simnet",
+    ),
+];
+
+/// The chain a single's `chain_hash` (wire order) names, or `None` for an unknown chain.
+pub fn chain_name(chain_hash: &[u8; 32]) -> Option<&'static str> {
+    let mut display = *chain_hash;
+    display.reverse();
+    let hex: String = display.iter().map(|b| format!("{b:02x}")).collect();
+    CHAINS.iter().find(|(h, _)| *h == hex).map(|(_, n)| *n)
+}
+
+/// The channel type a single's version stands for (spec section 2.1).
+pub fn channel_type(v: SingleVersion) -> &'static str {
+    match v {
+        SingleVersion::Default => "legacy commitment (tweaked to_remote)",
+        SingleVersion::Tweakless => "static remote key (tweakless)",
+        SingleVersion::Anchors => "anchor outputs",
+        SingleVersion::AnchorsZeroFeeHtlcTx => "anchors, zero-fee htlc transactions",
+        SingleVersion::ScriptEnforcedLease => "anchors, zero-fee htlc, script-enforced lease",
+        SingleVersion::SimpleTaproot => "simple taproot (staging scripts)",
+        SingleVersion::TapscriptRoot => "simple taproot with tapscript root (custom channel)",
+        SingleVersion::SimpleTaprootFinal => "simple taproot (final scripts)",
+        _ => "unknown",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations_parse_with_units() {
+        assert_eq!(parse_duration("30d"), Ok(Duration::from_secs(30 * 86_400)));
+        assert_eq!(parse_duration("12h"), Ok(Duration::from_secs(43_200)));
+        assert_eq!(parse_duration("90m"), Ok(Duration::from_secs(5_400)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("2w"), Ok(Duration::from_secs(14 * 86_400)));
+        assert!(parse_duration("3y").is_err());
+        assert!(parse_duration("d").is_err());
+        assert!(parse_duration("99999999999999999999w").is_err());
+    }
+
+    #[test]
+    fn utc_formatting_matches_known_dates() {
+        assert_eq!(fmt_unix_utc(0), "1970-01-01 00:00:00 UTC");
+        // The genesis block's time stamp.
+        assert_eq!(fmt_unix_utc(1_231_006_505), "2009-01-03 18:15:05 UTC");
+        assert_eq!(fmt_unix_utc(951_782_400), "2000-02-29 00:00:00 UTC");
+    }
+
+    #[test]
+    fn chain_names_match_rust_bitcoin_genesis_hashes() {
+        use bitcoin::hashes::Hash;
+        for (net, name) in [
+            (bitcoin::Network::Bitcoin, "mainnet"),
+            (bitcoin::Network::Testnet, "testnet3"),
+            (bitcoin::Network::Signet, "signet"),
+            (bitcoin::Network::Regtest, "regtest"),
+        ] {
+            let hash = bitcoin::constants::genesis_block(net).block_hash();
+            assert_eq!(chain_name(&hash.to_byte_array()), Some(name));
+        }
+        assert_eq!(chain_name(&[0; 32]), None);
+    }
+}
