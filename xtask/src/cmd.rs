@@ -122,7 +122,24 @@ pub enum Outcome {
 pub struct StepRecord {
     pub name: String,
     pub elapsed: Duration,
+    /// CPU time (user + system) of the step's processes, where the OS tells it.
+    pub cpu: Option<Duration>,
     pub outcome: Outcome,
+}
+
+/// CPU time (user + system) used so far by this process's waited-for children and their
+/// descendants, from `/proc/self/stat`; `None` where that is unavailable.
+pub fn children_cpu() -> Option<Duration> {
+    parse_children_cpu(&std::fs::read_to_string("/proc/self/stat").ok()?)
+}
+
+fn parse_children_cpu(stat: &str) -> Option<Duration> {
+    // The command name (field 2) is in parentheses and may hold spaces: count after it.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let cutime: u64 = fields.get(13)?.parse().ok()?;
+    let cstime: u64 = fields.get(14)?.parse().ok()?;
+    // Linux reports these in USER_HZ ticks, which is 100 per second for user space.
+    Some(Duration::from_millis((cutime + cstime) * 10))
 }
 
 /// Totals read from libtest's `test result:` lines.
@@ -181,6 +198,7 @@ impl Runner {
         println!("==> {name}: {}", describe(cmd));
         flush();
         let start = Instant::now();
+        let cpu_start = children_cpu();
         cmd.stdin(Stdio::null());
         let status = if count_tests {
             cmd.stdout(Stdio::piped());
@@ -201,6 +219,9 @@ impl Runner {
         }
         .map_err(|e| format!("step `{name}` could not start: {e}"))?;
         let elapsed = start.elapsed();
+        let cpu = children_cpu()
+            .zip(cpu_start)
+            .map(|(end, begin)| end.saturating_sub(begin));
         let outcome = if status.success() {
             Outcome::Passed
         } else {
@@ -209,13 +230,21 @@ impl Runner {
         self.records.push(StepRecord {
             name: name.to_owned(),
             elapsed,
+            cpu,
             outcome: outcome.clone(),
         });
         if outcome == Outcome::Failed {
             println!("<== {name}: FAILED after {}", seconds(elapsed));
             return Err(format!("step `{name}` failed ({status})").into());
         }
-        println!("<== {name}: ok in {}", seconds(elapsed));
+        match cpu {
+            Some(cpu) => println!(
+                "<== {name}: ok in {} (cpu {})",
+                seconds(elapsed),
+                seconds(cpu)
+            ),
+            None => println!("<== {name}: ok in {}", seconds(elapsed)),
+        }
         flush();
         Ok(())
     }
@@ -235,6 +264,7 @@ impl Runner {
         self.records.push(StepRecord {
             name: name.to_owned(),
             elapsed,
+            cpu: None,
             outcome,
         });
         match result {
@@ -255,11 +285,12 @@ impl Runner {
         self.records.push(StepRecord {
             name: name.to_owned(),
             elapsed: Duration::ZERO,
+            cpu: None,
             outcome: Outcome::Skipped(reason.to_owned()),
         });
     }
 
-    /// The closing table: every step, its outcome and wall time, and the total.
+    /// The closing table: every step, its outcome, wall time and CPU time, and the totals.
     pub fn summary(&self) -> String {
         let width = self
             .records
@@ -267,27 +298,27 @@ impl Runner {
             .map(|r| r.name.len())
             .max()
             .unwrap_or(4)
-            .max(4);
+            .max(5);
         let mut out = String::new();
-        // Writing to a String cannot fail.
-        let _ = writeln!(out, "{:<width$}  {:<7}  {:>9}", "step", "result", "time");
+        let mut line = |name: &str, result: &str, wall: String, cpu: String| {
+            // Writing to a String cannot fail.
+            let _ = writeln!(out, "{name:<width$}  {result:<7}  {wall:>9}  {cpu:>9}");
+        };
+        line("step", "result", "wall".to_owned(), "cpu".to_owned());
         let mut total = Duration::ZERO;
+        let mut total_cpu = Duration::ZERO;
         for record in &self.records {
             total += record.elapsed;
+            total_cpu += record.cpu.unwrap_or_default();
             let result = match &record.outcome {
                 Outcome::Passed => "ok",
                 Outcome::Skipped(_) => "skipped",
                 Outcome::Failed => "FAILED",
             };
-            let _ = writeln!(
-                out,
-                "{:<width$}  {:<7}  {:>9}",
-                record.name,
-                result,
-                seconds(record.elapsed)
-            );
+            let cpu = record.cpu.map_or_else(|| "-".to_owned(), seconds);
+            line(&record.name, result, seconds(record.elapsed), cpu);
         }
-        let _ = writeln!(out, "{:<width$}  {:<7}  {:>9}", "total", "", seconds(total));
+        line("total", "", seconds(total), seconds(total_cpu));
         out
     }
 }
@@ -347,6 +378,7 @@ mod tests {
         let table = runner.summary();
         assert!(table.contains("true-step  ok"), "{table}");
         assert!(table.contains("fuzz       skipped"), "{table}");
+        assert!(table.lines().next().unwrap().ends_with("cpu"), "{table}");
         assert!(table.lines().last().unwrap().starts_with("total"));
     }
 
@@ -373,6 +405,14 @@ mod tests {
             .run_fn("seed", || Err("no vectors".into()))
             .unwrap_err();
         assert_eq!(err.0, "step `seed` failed: no vectors");
+    }
+
+    #[test]
+    fn children_cpu_is_read_after_the_command_name() {
+        // Field 2 holds a space and a ')'; cutime and cstime are fields 16 and 17.
+        let stat = "42 (odd) name) S 1 2 3 4 5 6 7 8 9 10 11 12 250 50 20 0 1 0 99";
+        assert_eq!(parse_children_cpu(stat), Some(Duration::from_secs(3)));
+        assert_eq!(parse_children_cpu("42 (x) S 1 2"), None);
     }
 
     #[test]
