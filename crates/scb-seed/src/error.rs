@@ -13,7 +13,9 @@ pub enum SeedError {
         /// How many words were given.
         found: usize,
     },
-    /// A word is not in the BIP39 English word list that aezeed uses.
+    /// A word is not in the BIP39 English word list that aezeed uses. The
+    /// word is carried (as lnd reports it) so the user can find the typo; it
+    /// is close to a word of a secret phrase, so show it, do not log it.
     #[error("word {word:?} at index {index} is not in the bip39 english word list")]
     UnknownWord {
         /// The word as given (after lower-casing).
@@ -28,14 +30,10 @@ pub enum SeedError {
         version: u8,
     },
     /// The CRC-32C of the enciphered seed does not match: a word is wrong,
-    /// missing or out of place.
-    #[error("aezeed checksum mismatch: stored {stored:08x}, computed {computed:08x} (a word is wrong or misplaced)")]
-    ChecksumMismatch {
-        /// The checksum carried by the last four bytes.
-        stored: u32,
-        /// The checksum of the preceding 29 bytes.
-        computed: u32,
-    },
+    /// missing or out of place. The checksum values are not kept: they are
+    /// bits of the secret mnemonic and errors end up in logs.
+    #[error("aezeed checksum mismatch: a word is wrong or misplaced")]
+    ChecksumMismatch,
     /// AEZ authentication failed: the passphrase is wrong (the checksum
     /// already vouched for the words).
     #[error("wrong aezeed passphrase (aez authentication failed)")]

@@ -48,10 +48,7 @@ fn run_negative_cases(json: &serde_json::Value) -> usize {
                 assert!(matches!(err, SeedError::WrongPassphrase), "{name}: {err}");
             }
             "mnemonic phrase checksum doesn't match" => {
-                assert!(
-                    matches!(err, SeedError::ChecksumMismatch { .. }),
-                    "{name}: {err}"
-                );
+                assert!(matches!(err, SeedError::ChecksumMismatch), "{name}: {err}");
             }
             other if other.starts_with("word notaword") => {
                 assert!(
@@ -82,7 +79,7 @@ fn enciphering_the_vector_seeds_gives_lnd_words() {
     // Enciphering is deterministic given the salt: rebuilding a few of lnd's
     // seeds must spell lnd's exact words.
     let json = read_json(&fixture("aezeed.json"));
-    for c in json["cases"].as_array().unwrap().iter().take(4) {
+    for c in json["cases"].as_array().unwrap().iter().take(2) {
         let name = c["name"].as_str().unwrap();
         let entropy: [u8; 16] = hex(c["entropy"].as_str().unwrap()).try_into().unwrap();
         let salt: [u8; 5] = hex(c["salt"].as_str().unwrap()).try_into().unwrap();
