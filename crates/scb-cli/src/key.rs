@@ -112,17 +112,6 @@ pub struct KeySourceArgs {
     pub bip39: bool,
 }
 
-impl KeySourceArgs {
-    /// Whether an explicit key option was given.
-    pub fn any(&self) -> bool {
-        self.rootkey_file.is_some()
-            || self.rootkey.is_some()
-            || self.seed_hex.is_some()
-            || self.aezeed
-            || self.bip39
-    }
-}
-
 /// Key options for the second backup of `scb diff`, when it uses another key.
 #[derive(Args, Debug, Clone, Default)]
 pub struct KeyBArgs {

@@ -1,11 +1,136 @@
-//! `scb watch` and `scb fetch`.
+//! `scb watch` and `scb fetch`: off-site copies through scb-replicate.
+
+use std::time::Duration;
+
+use scb_replicate::{
+    fetch_latest, fetch_version, replicate_once, CancellationToken, Destination, Retention,
+    VerifiedInfo, Verifier, WatchConfig, Watcher,
+};
+
 use crate::cli::{FetchArgs, WatchArgs};
-use crate::error::{CliError, CliResult};
-/// Runs `scb watch`.
-pub fn watch(_a: &WatchArgs) -> CliResult {
-    Err(CliError::Failed("todo".into()))
+use crate::error::{chain, CliError, CliResult};
+use crate::key::{resolve_optional, ResolvedKey};
+use crate::util::emit;
+
+fn verifier(key: Option<ResolvedKey>) -> Option<Verifier> {
+    let key = key?.key;
+    Some(Verifier::new(move |bytes| {
+        scb_crypto::unpack_multi(bytes, &key)
+            .map(|m| VerifiedInfo::with_channels(m.singles.len()))
+            .map_err(|e| chain(&e))
+    }))
 }
+
+fn runtime() -> CliResult<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))
+}
+
+fn destination(text: &str) -> CliResult<Destination> {
+    Destination::parse(text).map_err(|e| CliError::usage(format!("--to {text}: {}", chain(&e))))
+}
+
+/// Runs `scb watch`.
+pub fn watch(args: &WatchArgs) -> CliResult {
+    let key = resolve_optional(&args.key, false, false)?;
+    if key.is_none() {
+        eprintln!(
+            "warning: no key given: copies are not verified before they are pushed \
+             (give --rootkey-file or SCB_ROOTKEY so a bad file never replaces a good copy)"
+        );
+    }
+    let destinations = args
+        .to
+        .iter()
+        .map(|t| destination(t))
+        .collect::<CliResult<Vec<_>>>()?;
+    let mut config = WatchConfig::new(&args.source, destinations);
+    config.verifier = verifier(key);
+    config.poll_interval = Duration::from_secs(args.interval.max(1));
+    let mut retention = match args.keep_last {
+        Some(n) => Retention::keep_last(n),
+        None => Retention::keep_all(),
+    };
+    if let Some(age) = args.keep_within {
+        retention = retention.and_newer_than(age);
+    }
+    config.retention = retention;
+    let json = args.json;
+    let print = move |o: &scb_replicate::ReplicationOutcome| {
+        let line = if json {
+            o.to_json_line()
+        } else {
+            o.to_string()
+        };
+        let _ = emit(&format!("{line}\n"));
+    };
+    let rt = runtime()?;
+    if args.once {
+        let outcomes = rt.block_on(replicate_once(&config));
+        let failed = outcomes.iter().filter(|o| o.is_failure()).count();
+        for o in &outcomes {
+            print(o);
+        }
+        if failed > 0 {
+            return Err(CliError::Failed(format!(
+                "{}: {failed} of {} destination{} failed",
+                args.source.display(),
+                outcomes.len(),
+                if outcomes.len() == 1 { "" } else { "s" }
+            )));
+        }
+        return Ok(());
+    }
+    rt.block_on(async move {
+        let cancel = CancellationToken::new();
+        let stop = cancel.clone();
+        tokio::spawn(async move {
+            let _ = tokio::signal::ctrl_c().await;
+            stop.cancel();
+        });
+        Watcher::new(config)
+            .run_until(cancel, print)
+            .await
+            .map_err(|e| CliError::failed("watch", &e))
+    })
+}
+
 /// Runs `scb fetch`.
-pub fn fetch(_a: &FetchArgs) -> CliResult {
-    Err(CliError::Failed("todo".into()))
+pub fn fetch(args: &FetchArgs) -> CliResult {
+    let key = resolve_optional(&args.key, false, false)?;
+    let verified = key.is_some();
+    let dest = destination(&args.url)?;
+    let verifier = verifier(key);
+    let rt = runtime()?;
+    let fetched = rt
+        .block_on(async {
+            match &args.version {
+                Some(v) => fetch_version(&dest, v, verifier.as_ref()).await,
+                None => fetch_latest(&dest, verifier.as_ref()).await,
+            }
+        })
+        .map_err(|e| CliError::failed(&args.url, &e))?;
+    fetched
+        .write_to(&args.out)
+        .map_err(|e| CliError::failed(format!("{}: write failed", args.out.display()), &e))?;
+    let channels = fetched
+        .info
+        .as_ref()
+        .and_then(|i| i.channels)
+        .map_or(String::new(), |n| format!(", {n} channels"));
+    emit(&format!(
+        "{}: fetched {} ({} bytes, sha256 {}{}{})\n",
+        args.out.display(),
+        fetched.version.as_deref().unwrap_or("latest copy"),
+        fetched.bytes.len(),
+        fetched.sha256,
+        channels,
+        if verified {
+            ", verified"
+        } else {
+            ", NOT verified: no key given"
+        }
+    ))
 }
