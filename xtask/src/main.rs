@@ -4,7 +4,7 @@
 //! dependencies so that it builds in seconds on a fresh clone:
 //!
 //! ```text
-//! cargo xtask ci [--quick] [--skip-fuzz] [--fuzz-seconds N]
+//! cargo xtask ci [--quick] [--skip-fuzz] [--keep-going] [--fuzz-seconds N]
 //! cargo xtask fuzz [TARGET...] [--seconds N]
 //! cargo xtask bench [--quick] [--no-run] [BENCH...]
 //! cargo xtask release --dry-run [--allow-dirty] [--verify]
@@ -32,6 +32,7 @@ commands:
               --quick            only fmt, clippy, tests and docs
               --skip-fuzz        no fuzz smoke run (the stable build check still runs)
               --fuzz-seconds N   seconds per fuzz target (default 10; env SCB_FUZZ_SECONDS)
+              --keep-going       run every step even after one fails; fail at the end
   fuzz      run fuzz targets (all, or those named), seeded from ../shared/vectors;
             a failing input is copied to fuzz/regressions/<target>/
               --seconds N        seconds per target (default 10)
@@ -176,19 +177,35 @@ fn with_flags(var: &str, extra: &str) -> String {
     }
 }
 
+/// The switches of `cargo xtask ci`.
+struct CiOptions {
+    quick: bool,
+    skip_fuzz: bool,
+    keep_going: bool,
+    fuzz_seconds: u64,
+}
+
 fn run_ci(args: &[String]) -> Result<()> {
-    let args = Args::parse(args, &["quick", "skip-fuzz"], &["fuzz-seconds"])?;
+    let args = Args::parse(
+        args,
+        &["quick", "skip-fuzz", "keep-going"],
+        &["fuzz-seconds"],
+    )?;
     if let Some(extra) = args.positional.first() {
         return Err(format!("ci takes no argument `{extra}`").into());
     }
     let quick = args.has("quick");
-    let skip_fuzz = quick || args.has("skip-fuzz");
-    let seconds = args.seconds("fuzz-seconds", Some("SCB_FUZZ_SECONDS"))?;
+    let opts = CiOptions {
+        quick,
+        skip_fuzz: quick || args.has("skip-fuzz"),
+        keep_going: args.has("keep-going"),
+        fuzz_seconds: args.seconds("fuzz-seconds", Some("SCB_FUZZ_SECONDS"))?,
+    };
     let ws = workspace()?;
     let root = ws.root.as_path();
 
     let mut runner = Runner::default();
-    let result = ci_steps(&mut runner, root, &ws.target_dir, quick, skip_fuzz, seconds);
+    let result = ci_steps(&mut runner, root, &ws.target_dir, &opts);
     println!("\n{}", runner.summary());
     let t = runner.tests;
     // One plain closing line that any CI log reader understands.
@@ -199,19 +216,23 @@ fn run_ci(args: &[String]) -> Result<()> {
     result
 }
 
-fn ci_steps(
-    runner: &mut Runner,
-    root: &Path,
-    target_dir: &Path,
-    quick: bool,
-    skip_fuzz: bool,
-    seconds: u64,
-) -> Result<()> {
-    runner.run(
+fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOptions) -> Result<()> {
+    let mut failures = Vec::new();
+    // Fail fast, or with --keep-going remember the failure and go on to the next step.
+    let mut check = |result: Result<()>| -> Result<()> {
+        match result {
+            Err(e) if opts.keep_going => {
+                failures.push(e.0);
+                Ok(())
+            }
+            other => other,
+        }
+    };
+    check(runner.run(
         "fmt",
         &mut cargo_in(root, &["fmt", "--all", "--", "--check"]),
-    )?;
-    runner.run(
+    ))?;
+    check(runner.run(
         "clippy",
         &mut cargo_in(
             root,
@@ -225,51 +246,54 @@ fn ci_steps(
                 "warnings",
             ],
         ),
-    )?;
-    if quick {
+    ))?;
+    if opts.quick {
         runner.skip("fuzz targets build (stable)", "--quick");
     } else {
         // With `--cfg fuzzing` the target bodies are compiled too (without it they are empty
         // mains); a separate target dir keeps these flags from invalidating the main build.
-        let mut check = cargo_in(
+        let mut fuzz_check = cargo_in(
             root,
             &["check", "--manifest-path", "fuzz/Cargo.toml", "--bins"],
         );
-        check
+        fuzz_check
             .arg("--target-dir")
             .arg(target_dir.join("fuzz-check"))
             .env("RUSTFLAGS", with_flags("RUSTFLAGS", "--cfg fuzzing"));
-        runner.run("fuzz targets build (stable)", &mut check)?;
+        check(runner.run("fuzz targets build (stable)", &mut fuzz_check))?;
     }
     // `cargo test` runs the doc tests too, so there is no separate doc-test step.
-    runner.run_counting_tests(
+    check(runner.run_counting_tests(
         "test",
         &mut cargo_in(root, &["test", "--workspace", "--all-features"]),
-    )?;
+    ))?;
     let mut doc = cargo_in(root, &["doc", "--workspace", "--no-deps", "--all-features"]);
     doc.env("RUSTDOCFLAGS", with_flags("RUSTDOCFLAGS", "-D warnings"));
-    runner.run("doc", &mut doc)?;
+    check(runner.run("doc", &mut doc))?;
 
-    if skip_fuzz {
-        runner.skip("fuzz smoke", if quick { "--quick" } else { "--skip-fuzz" });
-        return Ok(());
-    }
-    if let Err(reason) = fuzz::fuzz_available() {
+    if opts.skip_fuzz {
+        let why = if opts.quick { "--quick" } else { "--skip-fuzz" };
+        runner.skip("fuzz smoke", why);
+    } else if let Err(reason) = fuzz::fuzz_available() {
         runner.skip("fuzz smoke", &reason);
-        return Ok(());
-    }
-    let targets = fuzz::targets(root)?;
-    runner.run_fn("fuzz seed corpora", || {
-        for (target, count) in fuzz::write_seed_corpora(root, &targets)? {
-            println!("  {target}: {count} seeds");
+    } else {
+        let targets = fuzz::targets(root)?;
+        check(runner.run_fn("fuzz seed corpora", || {
+            for (target, count) in fuzz::write_seed_corpora(root, &targets)? {
+                println!("  {target}: {count} seeds");
+            }
+            Ok(())
+        }))?;
+        check(runner.run("fuzz build (nightly)", &mut fuzz::build_command(root)))?;
+        for target in &targets {
+            check(fuzz::run_target(runner, root, target, opts.fuzz_seconds))?;
         }
-        Ok(())
-    })?;
-    runner.run("fuzz build (nightly)", &mut fuzz::build_command(root))?;
-    for target in &targets {
-        fuzz::run_target(runner, root, target, seconds)?;
     }
-    Ok(())
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(failures.join("; ").into())
+    }
 }
 
 fn run_fuzz(args: &[String]) -> Result<()> {
