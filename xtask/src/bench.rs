@@ -132,8 +132,37 @@ pub fn collect(criterion_dir: &Path, since: Option<SystemTime>) -> Result<Vec<Be
             .map_err(|e| format!("{}: {e}", dir.display()))?;
         results.push(result);
     }
-    results.sort_by(|a, b| a.id.cmp(&b.id));
+    results.sort_by(|a, b| natural_cmp(&a.id, &b.id));
     Ok(results)
+}
+
+/// Orders ids with their numbers compared as numbers: `multi/2` before `multi/10`.
+pub fn natural_cmp(a: &str, b: &str) -> std::cmp::Ordering {
+    fn chunks(s: &str) -> Vec<(bool, &str)> {
+        let mut out = Vec::new();
+        let mut start = 0;
+        let bytes = s.as_bytes();
+        for i in 1..=bytes.len() {
+            if i == bytes.len() || bytes[i].is_ascii_digit() != bytes[start].is_ascii_digit() {
+                out.push((bytes[start].is_ascii_digit(), &s[start..i]));
+                start = i;
+            }
+        }
+        out
+    }
+    let (ca, cb) = (chunks(a), chunks(b));
+    for ((da, ta), (db, tb)) in ca.iter().zip(&cb) {
+        let order = if *da && *db {
+            let (na, nb) = (ta.trim_start_matches('0'), tb.trim_start_matches('0'));
+            na.len().cmp(&nb.len()).then_with(|| na.cmp(nb))
+        } else {
+            ta.cmp(tb)
+        };
+        if order.is_ne() {
+            return order;
+        }
+    }
+    ca.len().cmp(&cb.len()).then_with(|| a.cmp(b))
 }
 
 fn find_new_dirs(dir: &Path, out: &mut Vec<PathBuf>) {
@@ -209,6 +238,30 @@ mod tests {
     fn missing_mean_is_an_error() {
         let err = BenchResult::from_files(BENCHMARK, r#"{"median":{}}"#).unwrap_err();
         assert!(err.0.contains("mean.point_estimate"), "{err}");
+    }
+
+    #[test]
+    fn natural_order_compares_numbers_as_numbers() {
+        let mut ids = vec![
+            "multi/10000",
+            "multi/2",
+            "multi/10",
+            "multi",
+            "a/1",
+            "multi/100",
+        ];
+        ids.sort_by(|a, b| natural_cmp(a, b));
+        assert_eq!(
+            ids,
+            [
+                "a/1",
+                "multi",
+                "multi/2",
+                "multi/10",
+                "multi/100",
+                "multi/10000"
+            ]
+        );
     }
 
     #[test]
