@@ -79,7 +79,7 @@
 //! - `std` (default): `std::error::Error` through `thiserror`; without it
 //!   the crate is `no_std` + `alloc`.
 //! - `serde`: [`Single`] and [`Multi`] serialize to the JSON objects of the
-//!   test vectors' README (see the `json` module docs).
+//!   test vectors' README (see the `json` module, present with the feature).
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -89,7 +89,7 @@ mod error;
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "serde")]
-mod json;
+pub mod json;
 mod multi;
 mod reader;
 mod single;
