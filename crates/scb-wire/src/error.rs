@@ -216,6 +216,9 @@ pub enum EncodeError {
     /// form, which every reader takes for a segwit marker: lnd cannot read it back.
     #[error("commit tx without inputs cannot be read back")]
     CommitTxWithoutInputs,
+    /// A multi with more singles than its u32 count can say.
+    #[error("multi of {0} singles exceeds the u32 count")]
+    TooManySingles(usize),
     /// One single of a multi failed to encode.
     #[error("unable to serialize backup for {outpoint}: {source}")]
     InMulti {

@@ -74,7 +74,8 @@ pub struct SkippedSingle {
 impl Multi {
     /// Appends the plaintext encoding to `out`: version 0, u32 count, then
     /// each single's encoding. A single that fails to encode fails the whole
-    /// multi ([`EncodeError::InMulti`] names its funding outpoint), as in lnd.
+    /// multi ([`EncodeError::InMulti`] names its funding outpoint), as in lnd;
+    /// `out` is then left as it was.
     ///
     /// ```
     /// let mut out = Vec::new();
@@ -83,15 +84,19 @@ impl Multi {
     /// # Ok::<(), scb_wire::EncodeError>(())
     /// ```
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let count = u32::try_from(self.singles.len())
+            .map_err(|_| EncodeError::TooManySingles(self.singles.len()))?;
+        let start = out.len();
         out.push(MULTI_VERSION);
-        // Singles past u32::MAX could not be counted; lnd has the same u32.
-        let count = u32::try_from(self.singles.len()).unwrap_or(u32::MAX);
         put_u32(out, count);
-        for s in self.singles.iter().take(count as usize) {
-            s.encode(out).map_err(|e| EncodeError::InMulti {
-                outpoint: format!("{}", s.funding_outpoint),
-                source: Box::new(e),
-            })?;
+        for s in &self.singles {
+            if let Err(e) = s.encode(out) {
+                out.truncate(start);
+                return Err(EncodeError::InMulti {
+                    outpoint: format!("{}", s.funding_outpoint),
+                    source: Box::new(e),
+                });
+            }
         }
         Ok(())
     }
@@ -328,6 +333,9 @@ mod tests {
         let m = Multi {
             singles: vec![Single::decode(V3).unwrap(), bad],
         };
+        let mut out = vec![0xee];
+        assert!(m.encode(&mut out).is_err());
+        assert_eq!(out, [0xee], "nothing appended on failure");
         match m.to_bytes() {
             Err(EncodeError::InMulti { source, .. }) => {
                 assert_eq!(*source, EncodeError::OutputIndexTooLarge(70_000));

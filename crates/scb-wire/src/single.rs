@@ -253,7 +253,7 @@ impl Single {
     /// length (lnd ignores it on reading). Where lnd would write bytes it
     /// cannot read back (address list over 65,535 bytes, DNS name over 255,
     /// signature over 65,535, commit tx without inputs) this returns an error
-    /// instead; `out` may then hold a partial encoding.
+    /// instead, and `out` is left as it was.
     ///
     /// ```
     /// # let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
@@ -265,6 +265,12 @@ impl Single {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn encode(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
+        let start = out.len();
+        self.write(out).inspect_err(|_| out.truncate(start))
+    }
+
+    /// The body of [`Single::encode`], appending from `out.len()`.
+    fn write(&self, out: &mut Vec<u8>) -> Result<(), EncodeError> {
         let start = out.len();
         let flag = if self.close_tx_inputs.is_some() {
             CLOSE_TX_FLAG
@@ -726,6 +732,9 @@ mod tests {
         assert!(s.to_bytes().is_ok());
         s.funding_outpoint.vout = 65_536;
         assert_eq!(s.to_bytes(), Err(EncodeError::OutputIndexTooLarge(65_536)));
+        let mut out = vec![1, 2, 3];
+        assert!(s.encode(&mut out).is_err());
+        assert_eq!(out, [1, 2, 3], "nothing appended on failure");
         let mut s = base.clone();
         s.short_channel_id.block_height = 0xff_ffff;
         s.short_channel_id.tx_index = 0xff_ffff;
