@@ -27,8 +27,9 @@ const HELP: &str = "\
 cargo xtask <command> [options]
 
 commands:
-  ci        the whole CI: fmt, clippy, fuzz targets build (stable), tests (with doc
-            tests), docs, and a fuzz smoke run when nightly and cargo-fuzz exist
+  ci        the whole CI: fmt (workspace and fuzz/), clippy, fuzz targets build
+            (stable), tests (with doc tests), docs, and a fuzz smoke run when
+            nightly and cargo-fuzz exist
               --quick            only fmt, clippy, tests and docs
               --skip-fuzz        no fuzz smoke run (the stable build check still runs)
               --fuzz-seconds N   seconds per fuzz target (default 10; env SCB_FUZZ_SECONDS)
@@ -231,6 +232,14 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
     check(runner.run(
         "fmt",
         &mut cargo_in(root, &["fmt", "--all", "--", "--check"]),
+    ))?;
+    // `fuzz/` is its own workspace, which `cargo fmt --all` does not reach.
+    check(runner.run(
+        "fmt (fuzz)",
+        &mut cargo_in(
+            root,
+            &["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"],
+        ),
     ))?;
     check(runner.run(
         "clippy",
