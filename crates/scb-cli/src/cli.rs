@@ -178,6 +178,7 @@ pub struct VerifyArgs {
 
 /// Options of commands that write a backup file.
 #[derive(Args, Debug, Clone)]
+#[allow(clippy::struct_excessive_bools)] // command-line flags
 pub struct WriteArgs {
     /// Archive the previous version of the output file (the default, like lnd).
     #[arg(long, overrides_with = "no_archive")]

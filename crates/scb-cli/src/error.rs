@@ -134,7 +134,7 @@ mod tests {
 
     #[test]
     fn chain_joins_sources_on_one_line() {
-        let io = std::io::Error::new(std::io::ErrorKind::Other, "disk full");
+        let io = std::io::Error::other("disk full");
         let e = scb_store::StoreError::WriteStaging {
             path: "/x/tmp".into(),
             source: io,

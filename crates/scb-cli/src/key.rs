@@ -64,7 +64,8 @@ impl From<NetworkArg> for Network {
 pub struct Secret(Zeroizing<String>);
 
 impl Secret {
-    /// clap value parser.
+    /// clap value parser (clap needs a `Result`; any text is accepted).
+    #[allow(clippy::unnecessary_wraps)]
     fn parse(s: &str) -> Result<Secret, String> {
         Ok(Secret(Zeroizing::new(s.to_owned())))
     }
@@ -90,6 +91,7 @@ pub struct KeyArgs {
 /// hidden prompt when stdin is a terminal.
 #[derive(Args, Debug, Clone, Default)]
 #[group(id = "key_source", multiple = false)]
+#[allow(clippy::struct_excessive_bools)] // command-line flags
 pub struct KeySourceArgs {
     /// File holding the root extended private key (xprv... or tprv...) of lnd's wallet.
     #[arg(long, value_name = "PATH")]
@@ -114,6 +116,7 @@ pub struct KeySourceArgs {
 
 /// Key options for the second backup of `scb diff`, when it uses another key.
 #[derive(Args, Debug, Clone, Default)]
+#[allow(clippy::struct_field_names)] // the prefix is the option names' (`--key-b-...`)
 pub struct KeyBArgs {
     /// Network of the second backup's key (default: the first key's network).
     #[arg(long, value_enum)]

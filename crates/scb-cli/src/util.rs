@@ -69,7 +69,8 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// `YYYY-MM-DD HH:MM:SS UTC` for a Unix time in seconds.
 pub fn fmt_unix_utc(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
+    // u64 seconds / 86,400 is below 2^47: it always fits an i64.
+    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
     let rem = secs % 86_400;
     let (y, m, d) = civil_from_days(days);
     format!(
@@ -131,7 +132,7 @@ const CHAINS: [(&str, &str); 6] = [
 pub fn chain_name(chain_hash: &[u8; 32]) -> Option<&'static str> {
     let mut display = *chain_hash;
     display.reverse();
-    let hex: String = display.iter().map(|b| format!("{b:02x}")).collect();
+    let hex = bitcoin::hex::DisplayHex::to_lower_hex_string(&display[..]);
     CHAINS.iter().find(|(h, _)| *h == hex).map(|(_, n)| *n)
 }
 

@@ -28,13 +28,12 @@ pub fn run(args: &DumpArgs) -> CliResult {
     }
     if args.single {
         let single = open_single(&input, &key)?;
-        let text = match args.format {
-            DumpFormat::Json => to_json(&single)?,
-            _ => {
-                let mut out = format!("{}: single channel backup\n\n", input.label);
-                single_text(&mut out, "channel", &single);
-                out
-            }
+        let text = if args.format == DumpFormat::Json {
+            to_json(&single)?
+        } else {
+            let mut out = format!("{}: single channel backup\n\n", input.label);
+            single_text(&mut out, "channel", &single);
+            out
         };
         return emit(&text);
     }

@@ -20,19 +20,17 @@ pub fn merge(inputs: &[Multi]) -> (Multi, usize) {
     let mut replaced = 0;
     for m in inputs {
         for s in &m.singles {
-            match pos.get(&s.funding_outpoint) {
-                Some(&i) => {
-                    if out.singles.get(i) != Some(s) {
-                        replaced += 1;
-                    }
-                    if let Some(slot) = out.singles.get_mut(i) {
-                        *slot = s.clone();
-                    }
+            if let Some(slot) = pos
+                .get(&s.funding_outpoint)
+                .and_then(|&i| out.singles.get_mut(i))
+            {
+                if slot != s {
+                    replaced += 1;
+                    *slot = s.clone();
                 }
-                None => {
-                    pos.insert(s.funding_outpoint, out.singles.len());
-                    out.singles.push(s.clone());
-                }
+            } else {
+                pos.insert(s.funding_outpoint, out.singles.len());
+                out.singles.push(s.clone());
             }
         }
     }

@@ -202,12 +202,13 @@ pub fn write_single(out: &Path, single: &Single, key: &ResolvedKey, hex: bool) -
 
 /// The summary suffix of a multi write.
 pub fn describe(w: &Written) -> String {
+    use std::fmt::Write as _;
     let mut s = format!("{} bytes", w.bytes);
     if let Some(seq) = w.sequence {
-        s.push_str(&format!(", manifest sequence {seq}"));
+        let _ = write!(s, ", manifest sequence {seq}");
     }
     if let Some(a) = &w.archived {
-        s.push_str(&format!(", previous version archived as {a}"));
+        let _ = write!(s, ", previous version archived as {a}");
     }
     s
 }
