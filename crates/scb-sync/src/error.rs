@@ -102,14 +102,6 @@ pub enum SyncError {
         /// The timeout that elapsed, in milliseconds.
         millis: u128,
     },
-    /// Reading the backup back after a swap did not give the channels written.
-    #[error("read-back after swap found {found} channels instead of the {expected} written")]
-    ReadBackMismatch {
-        /// Channels written.
-        expected: usize,
-        /// Channels (or a different set of them) read back.
-        found: usize,
-    },
     /// A packed single or multi could not be decrypted or decoded.
     #[error("unable to unpack backup {what}: {source}")]
     Unpack {

@@ -1,45 +1,83 @@
 //! [`BackupStore`] over the real `channel.backup` file (`scb-store` + `scb-crypto`).
 
-use std::collections::BTreeSet;
-use std::sync::Arc;
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use bitcoin::OutPoint;
-use scb_crypto::{BackupKey, OsRng};
-use scb_store::MultiFile;
+use scb_crypto::BackupKey;
+use scb_store::{MultiFile, Opened, Unreadable};
 use scb_wire::{Multi, Single};
 
 use crate::store::BackupStore;
-use crate::{BoxError, SyncError};
+use crate::BoxError;
 
-/// The sub-swapper's store for lnd's `channel.backup`: packs the set with
-/// [`scb_crypto::pack_multi`] and swaps it in crash-safely with
-/// [`MultiFile::update_and_swap_counted`], then reads the file back and checks
-/// it holds exactly the channels meant (issue 10's read-back check).
+/// What to do at start-up with a `channel.backup` the key does not open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum UnreadablePolicy {
+    /// Move it aside (kept, never deleted; see [`MultiFile::open_or_quarantine`]),
+    /// report it, and continue from the node's channels (issue 10).
+    #[default]
+    Quarantine,
+    /// Fail `load`, so the sub-swapper does not start (lnd's behaviour, S28).
+    Refuse,
+}
+
+/// A backup file moved aside by [`FileStore::load`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QuarantinedFile {
+    /// Where the unreadable file is now.
+    pub path: PathBuf,
+    /// Why it did not open (wrong key versus corruption where that can be told).
+    pub reason: Unreadable,
+}
+
+/// The sub-swapper's store for lnd's `channel.backup`.
 ///
-/// File work runs in `tokio::task::spawn_blocking`.
+/// Writes with [`MultiFile::update_and_swap_verified`]: pack, check the packed
+/// bytes open to the same channel set, swap in crash-safely (archive,
+/// manifest, mirrors as configured on the [`MultiFile`]), read back and
+/// compare, restoring the previous version on a mismatch (issue 10). Reads
+/// with [`MultiFile::open_or_quarantine`] or, under
+/// [`UnreadablePolicy::Refuse`], [`MultiFile::extract_multi`]. File work runs
+/// in `tokio::task::spawn_blocking`.
 #[derive(Debug, Clone)]
 pub struct FileStore {
     file: Arc<MultiFile>,
     key: Arc<BackupKey>,
+    unreadable: UnreadablePolicy,
+    quarantined: Arc<Mutex<Option<QuarantinedFile>>>,
 }
 
 impl FileStore {
-    /// A store writing `file` with `key`.
+    /// A store writing `file` with `key`; unreadable files are quarantined.
     pub fn new(file: MultiFile, key: BackupKey) -> Self {
         Self {
             file: Arc::new(file),
             key: Arc::new(key),
+            unreadable: UnreadablePolicy::default(),
+            quarantined: Arc::default(),
         }
+    }
+
+    /// Sets what `load` does with a file the key does not open.
+    #[must_use]
+    pub fn with_unreadable_policy(mut self, policy: UnreadablePolicy) -> Self {
+        self.unreadable = policy;
+        self
     }
 
     /// The underlying file.
     pub fn file(&self) -> &MultiFile {
         &self.file
     }
-}
 
-fn outpoints(singles: &[Single]) -> BTreeSet<OutPoint> {
-    singles.iter().map(|s| s.funding_outpoint).collect()
+    /// The file the last `load` moved aside, if it did.
+    pub fn quarantined(&self) -> Option<QuarantinedFile> {
+        self.quarantined
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
 }
 
 async fn blocking<T: Send + 'static>(
@@ -53,35 +91,47 @@ async fn blocking<T: Send + 'static>(
 impl BackupStore for FileStore {
     async fn load(&self) -> Result<Option<Vec<Single>>, BoxError> {
         let (file, key) = (self.file.clone(), self.key.clone());
-        blocking(move || match file.extract_multi(&key) {
-            Ok(multi) => Ok(Some(multi.singles)),
-            Err(err) if err.is_not_found() => Ok(None),
-            Err(err) => Err(Box::new(err) as BoxError),
-        })
-        .await
+        let quarantined = self.quarantined.clone();
+        match self.unreadable {
+            UnreadablePolicy::Refuse => {
+                blocking(move || match file.extract_multi(&key) {
+                    Ok(multi) => Ok(Some(multi.singles)),
+                    Err(err) if err.is_not_found() => Ok(None),
+                    Err(err) => Err(Box::new(err) as BoxError),
+                })
+                .await
+            }
+            UnreadablePolicy::Quarantine => {
+                blocking(move || match file.open_or_quarantine(&key)? {
+                    Opened::Readable(multi) => Ok(Some(multi.singles)),
+                    Opened::Quarantined { path, reason } => {
+                        tracing::error!(
+                            path = %path.display(),
+                            %reason,
+                            "unreadable channel.backup moved aside; continuing from the node's channels"
+                        );
+                        *quarantined.lock().unwrap_or_else(PoisonError::into_inner) =
+                            Some(QuarantinedFile { path, reason });
+                        Ok(None)
+                    }
+                    // `Opened` is non-exhaustive; `Missing` and anything new mean "no set".
+                    _ => Ok(None),
+                })
+                .await
+            }
+        }
     }
 
     async fn persist(&self, singles: Vec<Single>) -> Result<(), BoxError> {
         let (file, key) = (self.file.clone(), self.key.clone());
         blocking(move || {
-            let expected = outpoints(&singles);
-            let count = u32::try_from(singles.len()).ok();
             let multi = Multi { singles };
-            let packed = scb_crypto::pack_multi(&multi, &key, &mut OsRng)?;
-            let report = file.update_and_swap_counted(packed.as_bytes(), count)?;
+            let report = file.update_and_swap_verified(&multi, &key)?;
             if !report.all_ok() {
                 tracing::warn!(
                     ?report,
                     "backup swapped, but an archive, manifest or mirror step failed"
                 );
-            }
-            let written = file.extract_multi(&key)?;
-            let found = outpoints(&written.singles);
-            if written.singles.len() != multi.singles.len() || found != expected {
-                return Err(Box::new(SyncError::ReadBackMismatch {
-                    expected: multi.singles.len(),
-                    found: written.singles.len(),
-                }) as BoxError);
             }
             Ok(())
         })

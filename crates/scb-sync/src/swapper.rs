@@ -184,9 +184,12 @@ impl SwapperHandle {
     /// Replaces or inserts `singles` (never removes) and resolves once a set
     /// containing them is durable.
     ///
-    /// An error means "not durable yet": the singles stay in memory and the
-    /// swapper keeps retrying (watch [`status`](Self::status)). On a stopped
-    /// swapper this returns [`SyncError::NotRunning`] at once.
+    /// The update is coalesced with other pending changes (debounce, bounded
+    /// by `max_delay`); while a failed swap waits for its retry, the call
+    /// waits for that retry. An error means "not durable yet": the singles
+    /// stay in memory and the swapper keeps retrying (watch
+    /// [`status`](Self::status)). On a stopped swapper this returns
+    /// [`SyncError::NotRunning`] at once.
     pub async fn manual_update(&self, singles: Vec<Single>) -> Result<(), SyncError> {
         let (reply, answer) = oneshot::channel();
         self.commands

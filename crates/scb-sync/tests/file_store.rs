@@ -14,7 +14,7 @@ use scb_crypto::{BackupKey, OsRng};
 use scb_store::{MultiFile, MultiFileOptions};
 use scb_sync::{
     start_swapper, unpack_and_recover_multi, unpack_and_recover_singles, BackupStore, FileStore,
-    RecoverOptions, SwapperConfig, SyncError,
+    RecoverOptions, SwapperConfig, SyncError, UnreadablePolicy,
 };
 
 /// The testnet backup key of the lnd vectors (`keys.json`, `encryption_key`).
@@ -61,24 +61,47 @@ async fn file_store_loads_nothing_from_a_missing_file() {
 }
 
 #[tokio::test]
-async fn file_store_refuses_a_file_it_cannot_open() {
+async fn file_store_refuse_policy_does_not_start_over_a_file_it_cannot_open() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(
-        dir.path().join("channel.backup"),
-        b"not a backup at all, just garbage",
-    )
-    .unwrap();
+    let path = dir.path().join("channel.backup");
+    std::fs::write(&path, FIXTURE).unwrap();
     let node = SimNode::new();
-    let store = file_store(&dir);
+    let store = FileStore::new(
+        MultiFile::new(&path, MultiFileOptions::default()).unwrap(),
+        BackupKey::from_bytes([1; 32]), // not the key of this file
+    )
+    .with_unreadable_policy(UnreadablePolicy::Refuse);
     let err = start_swapper(config(), store, &node, &node, &node)
         .await
         .unwrap_err();
     assert!(matches!(err, SyncError::StoreLoad { .. }), "{err}");
-    // The unreadable file was not overwritten.
+    assert_eq!(std::fs::read(&path).unwrap(), FIXTURE, "not overwritten");
+}
+
+#[tokio::test]
+async fn file_store_quarantines_a_file_it_cannot_open_and_carries_on() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("channel.backup");
+    std::fs::write(&path, b"not a backup at all, just some garbage bytes here").unwrap();
+    let peers = Peers::new(1);
+    let node = SimNode::new();
+    node.preload(peers.single(1, 1));
+    let store = file_store(&dir);
+    let handle = start_swapper(config(), store.clone(), &node, &node, &node)
+        .await
+        .unwrap();
+    handle.shutdown().await.unwrap();
+
+    let moved = store.quarantined().expect("reported");
+    assert_ne!(moved.path, path);
     assert_eq!(
-        std::fs::read(dir.path().join("channel.backup")).unwrap(),
-        b"not a backup at all, just garbage"
+        std::fs::read(&moved.path).unwrap(),
+        b"not a backup at all, just some garbage bytes here",
+        "kept, never deleted"
     );
+    let now: Vec<_> = store.load().await.unwrap().unwrap();
+    assert_eq!(now.len(), 1);
+    assert_eq!(now[0].funding_outpoint, outpoint(1));
 }
 
 #[tokio::test]
