@@ -58,7 +58,7 @@ pub struct ScryptCost {
 }
 
 impl ScryptCost {
-    /// The cost every lnd release uses: N = 32768 (about 100 ms and 32 MiB).
+    /// The cost every lnd release uses: N = 32768 (32 MiB of memory).
     pub const LND: ScryptCost = ScryptCost { log_n: 15 };
 
     /// The largest accepted `log_n` (N = 2^20, 1 GiB of scrypt memory).

@@ -34,7 +34,7 @@
 //! ```
 //!
 //! Deciphering an aezeed costs one scrypt run at N = 32768, r = 8 (32 MiB
-//! of memory, roughly 0.1 s on an idle machine in a release build); a
+//! of memory; lnd's README reports about 100 ms per attempt); a
 //! mistyped word is caught by the checksum before that. [`ScryptCost`]
 //! selects a cheaper cost for tests only.
 //!
