@@ -189,7 +189,7 @@ pub struct WriteArgs {
     /// Also write the same bytes into this directory (repeatable).
     #[arg(long, value_name = "DIR")]
     pub mirror: Vec<PathBuf>,
-    /// Do not write the sidecar manifest (<file>.manifest.json).
+    /// Do not write the sidecar manifest (FILE.manifest.json).
     #[arg(long)]
     pub no_manifest: bool,
     /// Allow the new file to lack channels the existing output file holds.
