@@ -26,6 +26,15 @@ impl Retention {
         Self::default()
     }
 
+    /// Keep the newest `keep_last` versions and/or those younger than `keep_newer_than`
+    /// (`None`, `None`: keep everything).
+    pub fn new(keep_last: Option<usize>, keep_newer_than: Option<Duration>) -> Self {
+        Self {
+            keep_last: keep_last.map(|n| n.max(1)),
+            keep_newer_than,
+        }
+    }
+
     /// Keep the newest `n` versions (at least one).
     pub fn keep_last(n: usize) -> Self {
         Self {

@@ -95,7 +95,8 @@ impl Watcher {
         F: FnMut(&ReplicationOutcome),
     {
         let config = Arc::new(self.config);
-        let (tx, mut rx) = mpsc::unbounded_channel::<()>();
+        // Capacity 1: events arriving while one is pending coalesce into it.
+        let (tx, mut rx) = mpsc::channel::<()>(1);
         let _fs_watcher = if config.use_notify {
             match start_notify(&config.source, tx) {
                 Ok(w) => Some(w),
@@ -290,7 +291,7 @@ impl Watcher {
 /// file itself would lose) and signals events that name the source file.
 fn start_notify(
     source: &Path,
-    tx: mpsc::UnboundedSender<()>,
+    tx: mpsc::Sender<()>,
 ) -> Result<notify::RecommendedWatcher> {
     let dir = match source.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
@@ -305,7 +306,8 @@ fn start_notify(
                     .iter()
                     .any(|p| p.file_name().map(std::ffi::OsStr::to_os_string) == name);
             if relevant {
-                let _ = tx.send(());
+                // Full means a wake-up is already pending; closed means we are stopping.
+                let _ = tx.try_send(());
             }
         }
     })
