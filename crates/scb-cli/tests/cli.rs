@@ -1123,3 +1123,164 @@ fn unknown_command_and_bad_option_values_exit_2() {
         "invalid value",
     );
 }
+
+// ---------------------------------------------------------------- shared vectors
+
+fn shared_vectors() -> Option<PathBuf> {
+    let dir = workspace().join("../shared/vectors");
+    if dir.is_dir() {
+        Some(dir)
+    } else {
+        eprintln!(
+            "SKIP: {} absent; shared-vector CLI checks not run",
+            dir.display()
+        );
+        None
+    }
+}
+
+#[test]
+fn dump_single_of_every_vector_single_matches_its_json() {
+    let Some(dir) = shared_vectors() else { return };
+    let cases: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("singles.json")).unwrap()).unwrap();
+    let k = key();
+    for case in cases.as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let mut args = vec!["dump", "--single", "-", "--format", "json"];
+        args.extend(k.iter().map(String::as_str));
+        let o = scb_env(
+            &args,
+            Some(case["packed_hex"].as_str().unwrap().as_bytes()),
+            &[],
+        );
+        assert_ok(&o);
+        let got: Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(got, case["single"], "{name}");
+        let mut args = vec!["dump", "--single", "-", "--format", "hex"];
+        args.extend(k.iter().map(String::as_str));
+        let o = scb_env(
+            &args,
+            Some(case["packed_hex"].as_str().unwrap().as_bytes()),
+            &[],
+        );
+        assert_eq!(
+            stdout(&o).trim(),
+            case["plaintext_hex"].as_str().unwrap(),
+            "{name}"
+        );
+    }
+}
+
+#[test]
+fn key_quirk_wallet_opens_with_lnds_derivation() {
+    let Some(dir) = shared_vectors() else { return };
+    let quirk = dir.join("key-quirk");
+    let keys: Value =
+        serde_json::from_slice(&std::fs::read(quirk.join("keys.json")).unwrap()).unwrap();
+    let tmpdir = tmp();
+    let key_path = tmpdir.path().join("quirk.tprv");
+    std::fs::write(&key_path, keys["tprv"].as_str().unwrap()).unwrap();
+    let o = scb(&[
+        "dump",
+        &s(&quirk.join("channel.backup")),
+        "--format",
+        "json",
+        "--network",
+        keys["packed_with"].as_str().unwrap(),
+        "--rootkey-file",
+        &s(&key_path),
+    ]);
+    assert_ok(&o);
+    let want: Value =
+        serde_json::from_slice(&std::fs::read(quirk.join("channel.backup.json")).unwrap()).unwrap();
+    assert_eq!(serde_json::from_slice::<Value>(&o.stdout).unwrap(), want);
+}
+
+#[test]
+fn verbose_logging_never_shows_the_key() {
+    let tprv = std::fs::read_to_string(workspace().join(TPRV_FILE)).unwrap();
+    let o = scb_env(
+        &["verify", BACKUP, "--network", "testnet", "-vvv"],
+        None,
+        &[("SCB_ROOTKEY", tprv.trim())],
+    );
+    assert_ok(&o);
+    let err = stderr(&o);
+    assert!(err.contains("key resolved"), "{err}");
+    assert!(!err.contains(tprv.trim()) && !stdout(&o).contains(tprv.trim()));
+    // Not the backup key either (only its id).
+    let enc = json_file("tests/fixtures/keys.json")["networks"][1]["encryption_key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(!err.contains(&enc));
+}
+
+#[test]
+fn watch_replicates_each_change_until_interrupted() {
+    use std::io::BufRead;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tmp();
+    let source = dir.path().join("channel.backup");
+    std::fs::copy(fixture(BACKUP), &source).unwrap();
+    let usb = dir.path().join("usb");
+    let k = key();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_scb"))
+        .args([
+            "watch",
+            &s(&source),
+            "--to",
+            &s(&usb),
+            "--json",
+            "--interval",
+            "1",
+        ])
+        .args(&k)
+        .current_dir(crate_dir())
+        .env_remove("SCB_ROOTKEY")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let (tx, rx) = mpsc::channel();
+    let out = child.stdout.take().unwrap();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(out).lines() {
+            if tx.send(line.unwrap_or_default()).is_err() {
+                break;
+            }
+        }
+    });
+    let next = |what: &str| -> Value {
+        let line = rx
+            .recv_timeout(Duration::from_secs(20))
+            .unwrap_or_else(|_| panic!("no event for {what}"));
+        serde_json::from_str(&line).unwrap()
+    };
+    let first = next("the initial copy");
+    assert_eq!(first["status"], "uploaded");
+    // lnd-style replace: write a new version beside it and rename over it.
+    let staged = dir.path().join("temp-dont-use.backup");
+    let o = create(BACKUP_JSON, &s(&staged), &["--no-archive", "--no-manifest"]);
+    assert_ok(&o);
+    std::fs::rename(&staged, &source).unwrap();
+    let second = next("the rename-replace");
+    assert_eq!(second["status"], "uploaded", "{second}");
+    assert_ne!(second["sha256"], first["sha256"]);
+    assert_eq!(
+        std::fs::read(usb.join("channel.backup")).unwrap(),
+        std::fs::read(&source).unwrap()
+    );
+    let pid = child.id().to_string();
+    let killed = Command::new("kill").args(["-INT", &pid]).status();
+    if !killed.is_ok_and(|s| s.success()) {
+        let _ = child.kill();
+        panic!("cannot send SIGINT to the watcher");
+    }
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(0), "watch exits cleanly on Ctrl-C");
+}
