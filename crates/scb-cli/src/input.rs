@@ -104,6 +104,15 @@ pub fn manifest_of(path: &Path) -> Option<Manifest> {
     Manifest::parse(&bytes).ok()
 }
 
+/// The newest of the last few archive entries of `path` that `key` opens.
+fn archive_opening(path: &Path, key: &ResolvedKey) -> Option<String> {
+    let entries = scb_store::Archive::for_backup(path).ok()?.list().ok()?;
+    entries.iter().rev().take(3).find_map(|e| {
+        let bytes = std::fs::read(&e.path).ok()?;
+        key.key.decrypt(&bytes).ok().map(|_| e.name.clone())
+    })
+}
+
 fn looks_like_text(bytes: &[u8]) -> bool {
     !bytes.is_empty()
         && std::str::from_utf8(bytes)
@@ -197,6 +206,15 @@ fn diagnose_auth_failure(input: &Input, key: &ResolvedKey) -> CliError {
             reason: "the content differs from its manifest (corrupted, or rewritten by \
                      another program) and does not decrypt"
                 .into(),
+        };
+    }
+    if let Some(archived) = input.path.as_deref().and_then(|p| archive_opening(p, key)) {
+        return CliError::Corrupted {
+            path: label,
+            reason: format!(
+                "this key opens the archived version {archived}, so the key is right and \
+                 the file is damaged"
+            ),
         };
     }
     let min = OVERHEAD + 5;

@@ -1284,3 +1284,22 @@ fn watch_replicates_each_change_until_interrupted() {
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "watch exits cleanly on Ctrl-C");
 }
+
+#[test]
+fn damaged_file_whose_archive_opens_is_reported_as_corrupted() {
+    let dir = tmp();
+    let out = dir.path().join("channel.backup");
+    for _ in 0..2 {
+        assert_ok(&create(BACKUP_JSON, &s(&out), &["--no-manifest"]));
+    }
+    let mut bytes = std::fs::read(&out).unwrap();
+    bytes[200] ^= 0x40;
+    std::fs::write(&out, &bytes).unwrap();
+    assert_fails_with(
+        &scb_k(&["verify", &s(&out)]),
+        &[
+            "corrupted backup",
+            "opens the archived version channel.backup-",
+        ],
+    );
+}

@@ -96,7 +96,8 @@ pub fn write_multi(
 ) -> CliResult<Written> {
     let label = out.display().to_string();
     guard_existing(out, multi, key, w)?;
-    let packed = PackedMulti::pack(multi, &key.key)
+    // Encode errors are reported before anything touches the disk.
+    PackedMulti::pack(multi, &key.key)
         .map_err(|e| CliError::failed("cannot encode the backup", &e))?;
     let mut options = MultiFileOptions::default()
         .with_archive(!w.no_archive)
@@ -105,9 +106,10 @@ pub fn write_multi(
         options = options.with_mirror(m.clone());
     }
     let file = MultiFile::new(out, options).map_err(|e| CliError::failed(&label, &e))?;
-    let count = u32::try_from(multi.singles.len()).ok();
+    // The store's verified swap checks the packed bytes before writing, re-reads the file
+    // after the swap and restores the previous version on a mismatch.
     let report = file
-        .update_and_swap_counted(packed.as_bytes(), count)
+        .update_and_swap_verified(multi, &key.key)
         .map_err(|e| CliError::failed(format!("{label}: write failed"), &e))?;
     let mut problems = Vec::new();
     let archived = match &report.archive {
@@ -141,6 +143,7 @@ pub fn write_multi(
             problems.push(format!("mirror {} failed: {}", m.path.display(), chain(e)));
         }
     }
+    // Stricter than the store's channel-set check: every field must read back equal.
     read_back(out, multi, key)?;
     if !problems.is_empty() {
         return Err(CliError::Failed(format!(
