@@ -32,8 +32,12 @@ fn read_spec(arg: &str) -> CliResult<String> {
 pub fn run(args: &CreateArgs) -> CliResult {
     let key = resolve(&args.key, args.from_json == "-")?;
     let text = read_spec(&args.from_json)?;
-    let bad =
-        |e: serde_json::Error| CliError::Failed(format!("{}: invalid spec: {e}", args.from_json));
+    let spec = if args.from_json == "-" {
+        "<stdin>"
+    } else {
+        args.from_json.as_str()
+    };
+    let bad = |e: serde_json::Error| CliError::Failed(format!("{spec}: invalid spec: {e}"));
     let out = args.out.display();
     if args.single {
         let single: Single = serde_json::from_str(&text).map_err(bad)?;
