@@ -114,8 +114,10 @@ impl BackupStore for FileStore {
                             Some(QuarantinedFile { path, reason });
                         Ok(None)
                     }
-                    // `Opened` is non-exhaustive; `Missing` and anything new mean "no set".
-                    _ => Ok(None),
+                    Opened::Missing => Ok(None),
+                    // `Opened` is non-exhaustive: an outcome this crate does not
+                    // know must never be taken for "no backup yet".
+                    other => Err(format!("unexpected outcome opening the backup: {other:?}").into()),
                 })
                 .await
             }
