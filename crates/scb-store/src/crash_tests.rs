@@ -402,3 +402,46 @@ fn read_back_mismatch_without_archive_quarantines_the_bad_file() {
         .iter()
         .any(|n| n.starts_with("channel.backup.quarantine-")));
 }
+
+#[test]
+fn every_crash_point_of_a_quarantine_keeps_the_bytes_somewhere() {
+    let (_, key) = fixture();
+    for model in [CrashModel::DropUnsyncedEntries, CrashModel::KeepEntries] {
+        let mut point = 0;
+        loop {
+            let ctx = format!("{model:?} / crash after {point} ops");
+            let (fs, file) = setup(CONFIGS[1]);
+            file.update_and_swap(b"not a backup at all, but kept")
+                .unwrap();
+            fs.crash_after(point);
+            let result = file.open_or_quarantine(&key);
+            let crashed = fs.crashed();
+            fs.power_loss(model);
+            let names = fs.names(Path::new("/sim/node"));
+            let quarantined: Vec<&String> = names
+                .iter()
+                .filter(|n| n.starts_with("channel.backup.quarantine-"))
+                .collect();
+            let in_place = file.read_packed().ok();
+            match (in_place, quarantined.as_slice()) {
+                (Some(bytes), []) => assert_eq!(bytes, b"not a backup at all, but kept", "{ctx}"),
+                (None, [q]) => {
+                    let moved = fs_read(&fs, &Path::new("/sim/node").join(q));
+                    assert_eq!(moved, b"not a backup at all, but kept", "{ctx}");
+                }
+                other => panic!("{ctx}: bytes lost or duplicated: {other:?}"),
+            }
+            if result.is_ok() {
+                assert!(
+                    file.read_packed().unwrap_err().is_not_found(),
+                    "{ctx}: quarantine not durable"
+                );
+            }
+            if !crashed {
+                break;
+            }
+            point += 1;
+            assert!(point < 100, "{ctx}");
+        }
+    }
+}

@@ -7,7 +7,13 @@
 //! sidecar manifest that tells which copy is newest without the seed. See
 //! `docs/durability.md` for the precise guarantees and the tests behind each.
 //!
-//! The file layer works on bytes (the packed multi); decrypting it is `scb-crypto`'s job.
+//! The file layer works on bytes (the packed multi): [`MultiFile::update_and_swap`] and
+//! [`MultiFile::read_packed`]. With a key from `scb-crypto` it also opens the file
+//! ([`MultiFile::extract_multi`]), moves an unreadable one aside telling a wrong key from
+//! corruption where it can ([`MultiFile::open_or_quarantine`]), and checks each write by
+//! reading it back ([`MultiFile::update_and_swap_verified`]). [`Archive`] lists and prunes
+//! `chan-backup-archives/`; [`write_file_atomically`] is the crash-safe single-file write
+//! other crates reuse.
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
