@@ -475,3 +475,31 @@ async fn shrink_guard_refuses_pruning_down_to_zero_and_lists_the_channels() {
     assert!(store.current().unwrap().is_empty());
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn close_event_removes_a_channel_known_only_from_the_stored_file() {
+    let peers = Peers::new(1);
+    let store = MemoryStore::with_singles(vec![peers.single(1, 1), peers.single(2, 2)]);
+    let node = SimNode::new();
+    let handle = start(&store, &node, config()).await;
+    // The node learns of the close of a channel it no longer lists (lnd removes
+    // the closed point from the union, spec 9.2).
+    node.close(outpoint(1)).await;
+    settle(&handle).await;
+    let expected: BTreeMap<_, _> = [(outpoint(2), 2)].into_iter().collect();
+    assert_eq!(stored(&store), expected);
+    handle.shutdown().await.unwrap();
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_close_for_an_unknown_channel_causes_no_swap() {
+    let peers = Peers::new(1);
+    let node = SimNode::new();
+    node.preload(peers.single(1, 1));
+    let store = MemoryStore::new();
+    let handle = start(&store, &node, config()).await;
+    node.close(outpoint(99)).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(store.swap_count(), 1, "only the start-up write");
+    handle.shutdown().await.unwrap();
+}
