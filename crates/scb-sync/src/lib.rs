@@ -144,9 +144,8 @@
 //!     status.wait_for(|s| s.channels == 2 && s.pending_events == 0).await?;
 //!
 //!     // Before the node stops: refresh every channel (as lnd does), then stop.
-//!     let fresh = fetch_static_channel_backups(&node, &node).await?;
-//!     let singles = fresh.into_iter().filter_map(|b| b.result.ok()).collect();
-//!     swapper.manual_update(singles).await?;
+//!     let not_refreshed = swapper.refresh_all(&node, &node).await?;
+//!     assert!(not_refreshed.is_empty());
 //!     swapper.shutdown().await?;
 //!
 //!     // Disaster: restore from the file on a fresh node; a second run skips everything.

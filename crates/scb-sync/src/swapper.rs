@@ -11,7 +11,7 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::backup::with_addresses_lenient;
+use crate::backup::{fetch_static_channel_backups, with_addresses_lenient, ChannelBackup};
 use crate::error::share;
 use crate::node::{
     AddressSource, ChannelEvent, ChannelEventReceiver, ChannelLookup, ChannelNotifier,
@@ -237,6 +237,28 @@ impl SwapperHandle {
                 millis: self.shutdown_timeout.as_millis(),
             })
         }
+    }
+
+    /// Rebuilds the singles of every open channel from the node and hands them
+    /// to [`manual_update`](Self::manual_update), as lnd does before it stops
+    /// (refreshing e.g. the close-tx inputs). Channels whose single cannot be
+    /// built (unknown peer, failed address lookup) keep their current entry and
+    /// are returned with their error; the others are durable on success.
+    pub async fn refresh_all<C, A>(
+        &self,
+        channels: &C,
+        addresses: &A,
+    ) -> Result<Vec<ChannelBackup>, SyncError>
+    where
+        C: ChannelSource,
+        A: AddressSource,
+    {
+        let backups = fetch_static_channel_backups(channels, addresses).await?;
+        let (good, failed): (Vec<ChannelBackup>, Vec<ChannelBackup>) =
+            backups.into_iter().partition(|b| b.result.is_ok());
+        let singles = good.into_iter().filter_map(|b| b.result.ok()).collect();
+        self.manual_update(singles).await?;
+        Ok(failed)
     }
 
     /// A receiver of the swapper's status; it sees every later change.

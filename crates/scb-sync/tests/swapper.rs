@@ -503,3 +503,31 @@ async fn a_close_for_an_unknown_channel_causes_no_swap() {
     assert_eq!(store.swap_count(), 1, "only the start-up write");
     handle.shutdown().await.unwrap();
 }
+
+#[tokio::test(start_paused = true)]
+async fn refresh_all_rewrites_every_channel_and_reports_unknown_peers() {
+    let peers = Peers::new(2);
+    let node = SimNode::new();
+    node.learn_peer(peers.0[0], vec![address_of(1)]);
+    node.preload(peers.single(0, 1)); // peer 0: known
+    node.preload(peers.single(1, 1)); // peer 1: unknown
+    let store = MemoryStore::new();
+    let handle = start(&store, &node, config()).await;
+    // The node's view changes without events (lnd's S29: e.g. new close-tx inputs).
+    node.preload(peers.single(0, 5));
+    node.preload(peers.single(1, 5));
+    let failed = handle.refresh_all(&node, &node).await.unwrap();
+    assert_eq!(failed.len(), 1);
+    assert_eq!(failed[0].outpoint, outpoint(1));
+    assert!(matches!(
+        failed[0].result,
+        Err(SyncError::PeerUnknown { .. })
+    ));
+    let expected: BTreeMap<_, _> = [(outpoint(0), 5), (outpoint(1), 1)].into_iter().collect();
+    assert_eq!(
+        stored(&store),
+        expected,
+        "refreshed one, kept the other as it was"
+    );
+    handle.shutdown().await.unwrap();
+}
