@@ -233,18 +233,12 @@ impl Runner {
             cpu,
             outcome: outcome.clone(),
         });
+        let cpu_text = cpu.map_or_else(String::new, |cpu| format!(" (cpu {})", seconds(cpu)));
         if outcome == Outcome::Failed {
-            println!("<== {name}: FAILED after {}", seconds(elapsed));
+            println!("<== {name}: FAILED after {}{cpu_text}", seconds(elapsed));
             return Err(format!("step `{name}` failed ({status})").into());
         }
-        match cpu {
-            Some(cpu) => println!(
-                "<== {name}: ok in {} (cpu {})",
-                seconds(elapsed),
-                seconds(cpu)
-            ),
-            None => println!("<== {name}: ok in {}", seconds(elapsed)),
-        }
+        println!("<== {name}: ok in {}{cpu_text}", seconds(elapsed));
         flush();
         Ok(())
     }
