@@ -53,6 +53,10 @@ pub enum Address {
     },
     /// Any other descriptor: the descriptor byte and every byte left in the
     /// address list, kept verbatim.
+    ///
+    /// Written back verbatim, as lnd does: it reads back as one opaque
+    /// address only when it is the last entry and starts with a byte of 6 or
+    /// more (otherwise its bytes are read as whatever entries they spell).
     Opaque(Vec<u8>),
 }
 
