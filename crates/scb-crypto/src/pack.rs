@@ -236,3 +236,43 @@ pub fn unpack_multi_with(
     let plaintext = key.decrypt(packed)?;
     Ok(Multi::decode_with(&plaintext, options)?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Network;
+
+    const TPRV: &str = "tprv8ZgxMBicQKsPd14zvYbb8EfSTCv57Bj4mppgAGgrSKuKiDQ1DRnv7BwJhQNWLRyPGZBWQuRNsH5LpDyyaK5iLrRgz9VhXu3mvjRtAFPfX4q";
+
+    #[test]
+    fn size_hint_covers_the_encoding_so_packing_allocates_once() {
+        let key = BackupKey::from_xprv_str(TPRV, Network::Testnet).unwrap();
+        let file = include_bytes!("../tests/fixtures/channel.backup");
+        let multi = unpack_multi(file, &key).unwrap();
+        for s in &multi.singles {
+            let mut out = Vec::new();
+            s.encode(&mut out).unwrap();
+            let hint = single_len_hint(s);
+            assert!(hint >= out.len(), "{hint} < {}", out.len());
+            assert!(
+                hint - out.len() <= 64,
+                "hint {hint} far above {}",
+                out.len()
+            );
+        }
+        let packed = pack_multi(&multi, &key, &mut OsRng).unwrap();
+        assert_eq!(packed.len(), file.len());
+        // The buffer was sized up front: no spare capacity beyond the slack
+        // of the hint, i.e. no doubling happened.
+        assert!(packed.0.capacity() - packed.len() <= 64 * multi.singles.len());
+    }
+
+    #[test]
+    fn debug_shows_length_and_nonce_only() {
+        let p = PackedSingle(vec![0xab; 50]);
+        assert_eq!(
+            format!("{p:?}"),
+            format!("PackedSingle(50 bytes, nonce {})", "ab".repeat(24))
+        );
+    }
+}
