@@ -32,20 +32,29 @@ pub(crate) fn remove_if_present(fs: &dyn Fs, path: &Path) -> io::Result<bool> {
 pub(crate) fn stage(fs: &dyn Fs, staging: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let _span =
         tracing::debug_span!("stage", path = %staging.display(), len = bytes.len()).entered();
-    if let Err((step, source)) = fs.write_synced(staging, bytes) {
-        if step != WriteStep::Create {
-            if let Err(e) = remove_if_present(fs, staging) {
-                warn!(path = %staging.display(), error = %e, "cannot remove failed staging file");
-            }
+    let failure = match fs.write(staging, bytes) {
+        Err((WriteStep::Create, source)) => {
+            return Err(StoreError::CreateStaging {
+                path: staging.to_path_buf(),
+                source,
+            })
         }
-        let path = staging.to_path_buf();
-        return Err(match step {
-            WriteStep::Create => StoreError::CreateStaging { path, source },
-            WriteStep::Write => StoreError::WriteStaging { path, source },
-            WriteStep::Sync => StoreError::SyncStaging { path, source },
-        });
+        Err((WriteStep::Write, source)) => StoreError::WriteStaging {
+            path: staging.to_path_buf(),
+            source,
+        },
+        Ok(()) => match fs.sync_file(staging) {
+            Ok(()) => return Ok(()),
+            Err(source) => StoreError::SyncStaging {
+                path: staging.to_path_buf(),
+                source,
+            },
+        },
+    };
+    if let Err(e) = remove_if_present(fs, staging) {
+        warn!(path = %staging.display(), error = %e, "cannot remove failed staging file");
     }
-    Ok(())
+    Err(failure)
 }
 
 /// Renames a durable staging file over `target` and fsyncs the directory.

@@ -12,15 +12,13 @@ use std::io::{self, Write};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-/// Which part of [`Fs::write_synced`] failed.
+/// Which part of [`Fs::write`] failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum WriteStep {
     /// Creating (or truncating) the file.
     Create,
     /// Writing the bytes.
     Write,
-    /// fsync of the file.
-    Sync,
 }
 
 /// One directory entry as [`Fs::list`] reports it.
@@ -59,8 +57,12 @@ impl LockGuard {
 
 /// File-system operations used by the store.
 pub(crate) trait Fs: fmt::Debug + Send + Sync {
-    /// Creates or truncates `path` with mode 0600, writes all of `bytes`, fsyncs and closes it.
-    fn write_synced(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)>;
+    /// Creates or truncates `path` with mode 0600, writes all of `bytes` and closes it
+    /// (closed before any rename: Windows cannot rename an open file, lnd PR #3129).
+    /// Nothing is durable until [`Fs::sync_file`].
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)>;
+    /// Makes the data of the file at `path` durable (fsync).
+    fn sync_file(&self, path: &Path) -> io::Result<()>;
     /// Reads a whole file.
     fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
     /// Renames `from` over `to` (atomic replace).
@@ -96,7 +98,7 @@ fn private_file_options() -> OpenOptions {
 }
 
 impl Fs for RealFs {
-    fn write_synced(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)> {
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)> {
         let mut file = private_file_options()
             .write(true)
             .create(true)
@@ -104,10 +106,13 @@ impl Fs for RealFs {
             .open(path)
             .map_err(|e| (WriteStep::Create, e))?;
         file.write_all(bytes).map_err(|e| (WriteStep::Write, e))?;
-        file.sync_all().map_err(|e| (WriteStep::Sync, e))?;
-        // Closed here, before any rename: Windows cannot rename an open file (lnd PR #3129).
-        drop(file);
         Ok(())
+    }
+
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        // fsync acts on the file, not the handle: a fresh handle flushes what the writing
+        // one left in the page cache (Windows' FlushFileBuffers needs write access).
+        OpenOptions::new().write(true).open(path)?.sync_all()
     }
 
     fn read(&self, path: &Path) -> io::Result<Vec<u8>> {

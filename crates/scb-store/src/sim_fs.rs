@@ -1,7 +1,6 @@
 //! A simulated file system that models durability and can crash between any two operations.
 //!
-//! Model: a file's data is durable only after its fsync (`write_synced` fsyncs as its third
-//! step); a directory's entries (names, renames, removals, sub-directories) are durable only
+//! Model: a file's data is durable only after its fsync (`sync_file`); a directory's entries (names, renames, removals, sub-directories) are durable only
 //! after `sync_dir` of that directory. A crash stops every later operation; recovery then
 //! reverts every file to its last fsynced data and, in [`CrashModel::DropUnsyncedEntries`],
 //! every directory to its last synced entries (the pessimistic model), or, in
@@ -254,7 +253,7 @@ impl SimFs {
 }
 
 impl Fs for SimFs {
-    fn write_synced(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)> {
+    fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)> {
         self.with(|s| {
             s.tick().map_err(|e| (WriteStep::Create, e))?;
             let (dir, name) = split(path).map_err(|e| (WriteStep::Create, e))?;
@@ -290,10 +289,24 @@ impl Fs for SimFs {
                     *last ^= 0x01;
                 }
             }
-            s.inodes[inode].data.clone_from(&stored);
-            s.tick().map_err(|e| (WriteStep::Sync, e))?;
-            s.inodes[inode].durable = stored;
+            s.inodes[inode].data = stored;
             Ok(())
+        })
+    }
+
+    fn sync_file(&self, path: &Path) -> io::Result<()> {
+        self.with(|s| {
+            s.tick()?;
+            match s.lookup(path)? {
+                Entry::File(i) => {
+                    s.inodes[i].durable = s.inodes[i].data.clone();
+                    Ok(())
+                }
+                Entry::Dir => Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory",
+                )),
+            }
         })
     }
 
