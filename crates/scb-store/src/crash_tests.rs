@@ -230,6 +230,11 @@ fn every_crash_point_of_a_swap_leaves_old_or_new_version_and_recovers() {
                     assert!(m.describes(&version(4)), "{ctx}");
                 }
                 if config.archive {
+                    let archive_names = fs.names(&file.archive_dir());
+                    assert!(
+                        !archive_names.iter().any(|n| n.ends_with(".archive-tmp")),
+                        "{ctx}: archive temp file left: {archive_names:?}"
+                    );
                     let entries = file.archive().list().unwrap();
                     assert!(!entries.is_empty(), "{ctx}");
                     let newest = fs_read(&fs, &entries[entries.len() - 1].path);
