@@ -259,3 +259,99 @@ pub enum AddressParseError {
     #[error("bad opaque address hex {0:?}")]
     BadHex(String),
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    fn one_lower_case_line(s: &str) {
+        assert!(!s.contains('\n'), "{s:?}");
+        assert!(!s.ends_with('.'), "{s:?}");
+        assert!(s.chars().next().is_some_and(|c| !c.is_uppercase()), "{s:?}");
+    }
+
+    #[test]
+    fn every_error_displays_as_one_lower_case_line_with_field_and_offset() {
+        let decode = vec![
+            DecodeError::UnexpectedEof {
+                field: "capacity",
+                offset: 120,
+            },
+            DecodeError::UnknownVersion {
+                field: "single version",
+                version: 9,
+                offset: 0,
+            },
+            DecodeError::UnknownMultiVersion {
+                field: "multi version",
+                version: 1,
+                offset: 0,
+            },
+            DecodeError::InvalidPublicKey {
+                field: "remote node key",
+                offset: 78,
+                reason: PublicKeyError::UnsupportedFormat(0x88),
+            },
+            DecodeError::BadAddress {
+                field: "ipv4 address",
+                offset: 113,
+            },
+            DecodeError::BadTransaction {
+                field: "commit tx witness",
+                offset: 400,
+                reason: TxError::SuperfluousWitness,
+            },
+            DecodeError::SkipPastEnd {
+                field: "single of unknown version",
+                offset: 5,
+                length: 9,
+            },
+        ];
+        for e in &decode {
+            let s = e.to_string();
+            one_lower_case_line(&s);
+            assert!(s.contains(&e.offset().to_string()), "{s:?}");
+            assert!(s.contains(e.field()), "{s:?}");
+        }
+        assert!(decode[3].to_string().ends_with("unsupported format: 88"));
+        for r in [
+            TxError::NonCanonicalVarInt {
+                value: 1,
+                discriminant: 0xfd,
+            },
+            TxError::BadWitnessFlag(2),
+            TxError::TooManyInputs(1),
+            TxError::TooManyOutputs(1),
+            TxError::TooManyWitnessItems(1),
+            TxError::ScriptTooLarge(1),
+            TxError::ScriptsTooLarge {
+                count: 1,
+                remaining: 0,
+            },
+            TxError::SuperfluousWitness,
+        ] {
+            one_lower_case_line(&r.to_string());
+        }
+        for e in [
+            EncodeError::UnknownVersion(8),
+            EncodeError::OutputIndexTooLarge(65_536),
+            EncodeError::ScidBlockHeightTooLarge(1 << 24),
+            EncodeError::ScidTxIndexTooLarge(1 << 24),
+            EncodeError::AddressListTooLong(65_536),
+            EncodeError::DnsHostTooLong(256),
+            EncodeError::SignatureTooLong(65_536),
+            EncodeError::MissingTapscriptRoot,
+            EncodeError::CommitTxWithoutInputs,
+            EncodeError::TooManySingles(usize::MAX),
+            EncodeError::InMulti {
+                outpoint: "00:1".into(),
+                source: alloc::boxed::Box::new(EncodeError::MissingTapscriptRoot),
+            },
+        ] {
+            one_lower_case_line(&e.to_string());
+        }
+        one_lower_case_line(&AddressParseError::OnionLength("abc.onion:1".into()).to_string());
+    }
+}

@@ -380,3 +380,31 @@ impl<'de> Deserialize<'de> for Multi {
         Ok(Multi { singles: j.singles })
     }
 }
+
+/// An address alone serializes as in a single's `addresses` list:
+/// `{"type": "ipv4", "address": "10.0.0.1:9735"}`.
+///
+/// ```
+/// use scb_wire::Address;
+/// let a = Address::Ipv4 { ip: [10, 0, 0, 1].into(), port: 9735 };
+/// let v = serde_json::to_value(&a)?;
+/// assert_eq!(v, serde_json::json!({"type": "ipv4", "address": "10.0.0.1:9735"}));
+/// assert_eq!(serde_json::from_value::<Address>(v)?, a);
+/// # Ok::<(), serde_json::Error>(())
+/// ```
+impl Serialize for Address {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        AddressJson {
+            kind: self.kind().into(),
+            address: self.to_string(),
+        }
+        .serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for Address {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let j = AddressJson::deserialize(deserializer)?;
+        Address::parse(&j.kind, &j.address).map_err(de::Error::custom)
+    }
+}
