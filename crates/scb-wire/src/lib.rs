@@ -76,8 +76,10 @@
 //! tapscript root.
 //!
 //! # Features
-//! - `std` (default): `std::error::Error` through `thiserror`; without it
-//!   the crate is `no_std` + `alloc`.
+//! - `std` (default): enables `bitcoin/std`; without it the crate is
+//!   `#![no_std]` + `alloc` (`core::net` addresses, `core::error::Error`).
+//!   The workspace takes `thiserror` with its default `std` feature, so a
+//!   target that has no `std` at all also needs `thiserror` without it.
 //! - `serde`: [`Single`] and [`Multi`] serialize to the JSON objects of the
 //!   test vectors' README (see the `json` module, present with the feature).
 #![cfg_attr(not(feature = "std"), no_std)]
