@@ -798,6 +798,26 @@ mod tests {
     }
 
     #[test]
+    fn encode_refuses_v6_close_tx_without_tapscript_root_and_drops_extra_fields() {
+        let v6 = Single::decode(include_bytes!("../tests/fixtures/v6_close_tx.bin")).unwrap();
+        let mut s = v6.clone();
+        s.close_tx_inputs.as_mut().unwrap().tapscript_root = None;
+        assert_eq!(s.to_bytes(), Err(EncodeError::MissingTapscriptRoot));
+        // Without close-tx inputs a v6 single has v5's layout: nothing to miss.
+        s.close_tx_inputs = None;
+        assert!(s.to_bytes().is_ok());
+        // The same inputs on v5: the root is silently not written (as lnd).
+        let mut s = v6.clone();
+        s.version = SingleVersion::SimpleTaproot;
+        let back = Single::decode(&s.to_bytes().unwrap()).unwrap();
+        assert_eq!(back.close_tx_inputs.unwrap().tapscript_root, None);
+        assert_eq!(
+            s.to_bytes().unwrap().len() + 32,
+            v6.to_bytes().unwrap().len()
+        );
+    }
+
+    #[test]
     fn short_channel_id_u64_packs_like_lnd() {
         let s = ShortChannelId {
             block_height: 1_054_425,
