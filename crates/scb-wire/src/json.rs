@@ -149,8 +149,15 @@ fn tx_hex(tx: &Transaction) -> String {
 
 impl From<&Single> for SingleJson {
     fn from(s: &Single) -> Self {
-        let mut raw = s.funding_outpoint.txid.to_byte_array().to_vec();
-        raw.extend_from_slice(&(s.funding_outpoint.vout as u16).to_be_bytes());
+        // The wire forms exist only for encodable values; omitted otherwise.
+        let raw = u16::try_from(s.funding_outpoint.vout).ok().map(|vout| {
+            let mut raw = s.funding_outpoint.txid.to_byte_array().to_vec();
+            raw.extend_from_slice(&vout.to_be_bytes());
+            raw.to_lower_hex_string()
+        });
+        let scid = s.short_channel_id;
+        let scid_u64 =
+            (scid.block_height <= 0xff_ffff && scid.tx_index <= 0xff_ffff).then(|| scid.to_u64());
         let l = &s.local_chan_cfg;
         let r = &s.remote_chan_cfg;
         SingleJson {
@@ -158,9 +165,9 @@ impl From<&Single> for SingleJson {
             is_initiator: s.is_initiator,
             chain_hash: s.chain_hash.to_lower_hex_string(),
             funding_outpoint: s.funding_outpoint.to_string(),
-            funding_outpoint_raw: Some(raw.to_lower_hex_string()),
+            funding_outpoint_raw: raw,
             short_channel_id: s.short_channel_id.to_string(),
-            short_channel_id_u64: Some(s.short_channel_id.to_u64()),
+            short_channel_id_u64: scid_u64,
             remote_node_pub: key_hex(&s.remote_node_pub),
             addresses: s
                 .addresses

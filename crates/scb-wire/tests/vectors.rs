@@ -308,6 +308,43 @@ fn encode_errors_json_each_case_is_matched_or_refused() {
 }
 
 #[test]
+fn json_of_unencodable_values_round_trips_without_wire_forms() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/v3.bin"
+    ))
+    .unwrap();
+    let mut s = Single::decode(&bytes).unwrap();
+    s.funding_outpoint.vout = 70_000;
+    s.short_channel_id.block_height = 1 << 24;
+    let v = serde_json::to_value(&s).unwrap();
+    assert!(v.get("funding_outpoint_raw").is_none());
+    assert!(v.get("short_channel_id_u64").is_none());
+    assert_eq!(serde_json::from_value::<Single>(v).unwrap(), s);
+}
+
+#[test]
+fn json_input_with_inconsistent_wire_forms_is_refused() {
+    let bytes = std::fs::read(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/fixtures/v3.bin"
+    ))
+    .unwrap();
+    let s = Single::decode(&bytes).unwrap();
+    let mut v = serde_json::to_value(&s).unwrap();
+    v["short_channel_id_u64"] = serde_json::json!(1);
+    assert!(serde_json::from_value::<Single>(v.clone()).is_err());
+    v.as_object_mut().unwrap().remove("short_channel_id_u64");
+    v.as_object_mut().unwrap().remove("funding_outpoint_raw");
+    assert_eq!(serde_json::from_value::<Single>(v.clone()).unwrap(), s);
+    v["funding_outpoint_raw"] = serde_json::json!("00".repeat(34));
+    assert!(serde_json::from_value::<Single>(v.clone()).is_err());
+    v.as_object_mut().unwrap().remove("funding_outpoint_raw");
+    v["unknown_field"] = serde_json::json!(0);
+    assert!(serde_json::from_value::<Single>(v).is_err());
+}
+
+#[test]
 fn multi_skip_option_recovers_singles_around_an_unknown_version() {
     let Some(dir) = vectors_dir("multi_skip_option_recovers_singles_around_an_unknown_version")
     else {
