@@ -277,3 +277,34 @@ fn empty_plaintext_decrypts_then_fails_to_decode() {
         Err(UnpackError::Decode(_))
     ));
 }
+
+#[test]
+fn backups_written_by_a_live_lnd_node_open_with_the_derived_key() {
+    let Some(dir) = shared_vectors("backups_written_by_a_live_lnd_node_open_with_the_derived_key")
+    else {
+        return;
+    };
+    let v = read_json(&dir.join("chantools-regtest/cases.json"));
+    let cases = v["cases"].as_array().unwrap();
+    assert_eq!(cases.len(), 7);
+    for c in cases {
+        let name = str_field(c, "name");
+        let network: Network = str_field(c, "network").parse().unwrap();
+        let key = match c.get("bip32_seed").and_then(Value::as_str) {
+            Some(seed) => BackupKey::from_seed(&hex(seed), network).unwrap(),
+            None => BackupKey::from_xprv_str(str_field(c, "rootkey"), network).unwrap(),
+        };
+        let packed = hex(str_field(c, "packed_hex"));
+        match str_field(c, "kind") {
+            "packed_multi" => {
+                let want: Multi = serde_json::from_value(c["decoded"].clone()).unwrap();
+                assert_eq!(unpack_multi(&packed, &key).unwrap(), want, "{name}");
+            }
+            "packed_single" => {
+                let want: Single = serde_json::from_value(c["decoded"].clone()).unwrap();
+                assert_eq!(unpack_single(&packed, &key).unwrap(), want, "{name}");
+            }
+            other => panic!("{name}: kind {other}"),
+        }
+    }
+}
