@@ -5,7 +5,7 @@ use std::fmt::Write as _;
 use bitcoin::hex::DisplayHex;
 use scb_wire::{KeyLocator, Multi, Single};
 
-use crate::util::{chain_name, channel_type};
+use crate::util::{chain_name, channel_type, printable};
 
 fn loc(k: KeyLocator) -> String {
     format!("{}/{}", k.family, k.index)
@@ -35,7 +35,10 @@ pub fn single_text(out: &mut String, heading: &str, s: &Single) {
     }
     for (i, a) in s.addresses.iter().enumerate() {
         let name = if i == 0 { "addresses" } else { "" };
-        row(name, format!("{a} ({})", a.kind()));
+        row(
+            name,
+            format!("{} ({})", printable(&a.to_string()), a.kind()),
+        );
     }
     row("capacity", format!("{} sat", s.capacity));
     row(

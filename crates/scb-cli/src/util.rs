@@ -18,6 +18,24 @@ pub fn emit(text: &str) -> CliResult {
     }
 }
 
+/// `text` with control characters (C0, DEL, C1) escaped as `\u{..}`, for printing
+/// values from a backup (DNS host names are arbitrary bytes: a hostile peer could
+/// otherwise put terminal escape sequences on the user's screen).
+pub fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(char::is_control) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if c.is_control() {
+            out.extend(c.escape_unicode());
+        } else {
+            out.push(c);
+        }
+    }
+    std::borrow::Cow::Owned(out)
+}
+
 /// Pretty JSON with a trailing newline.
 pub fn to_json<T: serde::Serialize>(value: &T) -> CliResult<String> {
     serde_json::to_string_pretty(value)
@@ -154,6 +172,14 @@ pub fn channel_type(v: SingleVersion) -> &'static str {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn printable_escapes_terminal_control_characters() {
+        assert_eq!(printable("node.example.com:9735"), "node.example.com:9735");
+        let shown = printable("a\u{1b}[31mred\u{7}\u{9b}x:1");
+        assert!(!shown.chars().any(char::is_control), "{shown}");
+        assert_eq!(shown, "a\\u{1b}[31mred\\u{7}\\u{9b}x:1");
+    }
 
     #[test]
     fn durations_parse_with_units() {

@@ -1303,3 +1303,27 @@ fn damaged_file_whose_archive_opens_is_reported_as_corrupted() {
         ],
     );
 }
+
+#[test]
+fn text_output_escapes_terminal_control_characters_from_the_backup() {
+    let dir = tmp();
+    let spec = edited_json(dir.path(), "evil.json", |v| {
+        v[0]["addresses"] = serde_json::json!([
+            {"type": "dns", "address": "evil\u{1b}]0;pwned\u{7}\u{1b}[2J.example:9735"}
+        ]);
+    });
+    let out = s(&dir.path().join("evil.backup"));
+    assert_ok(&create(&spec, &out, &[]));
+    for cmd in ["dump", "restore-plan"] {
+        let o = scb_k(&[cmd, &out]);
+        assert_ok(&o);
+        assert!(!o.stdout.contains(&0x1b), "{cmd} printed a raw escape");
+        assert!(stdout(&o).contains("evil\\u{1b}]0;pwned"), "{}", stdout(&o));
+    }
+    // JSON keeps the exact value (escaped by the JSON encoding itself).
+    let j = dump_json(&out, &[]);
+    assert_eq!(
+        j["singles"][0]["addresses"][0]["address"],
+        "evil\u{1b}]0;pwned\u{7}\u{1b}[2J.example:9735"
+    );
+}

@@ -10,7 +10,7 @@ use crate::cli::{Format, RestorePlanArgs};
 use crate::error::CliResult;
 use crate::input::{open_multi, open_single, read_input};
 use crate::key::resolve;
-use crate::util::{chain_name, channel_type, emit, to_json};
+use crate::util::{chain_name, channel_type, emit, printable, to_json};
 
 /// One address and whether lnd's peer connector would use it.
 #[derive(Debug, Serialize)]
@@ -163,7 +163,7 @@ fn text(plan: &Plan) -> String {
                 out,
                 "   {:<10} {} ({}{})",
                 if j == 0 { "addresses" } else { "" },
-                a.address,
+                printable(&a.address),
                 a.kind,
                 if a.usable { "" } else { ", unusable" }
             );
