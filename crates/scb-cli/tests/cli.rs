@@ -1327,3 +1327,103 @@ fn text_output_escapes_terminal_control_characters_from_the_backup() {
         "evil\u{1b}]0;pwned\u{7}\u{1b}[2J.example:9735"
     );
 }
+
+// ---------------------------------------------------------------- interactive prompts
+
+/// Runs scb under `script` (a pseudo-terminal), typing each of `lines` once the next
+/// "hidden" prompt has appeared (plus a pause so echo is off). `None` when `script` is
+/// not installed.
+fn scb_on_tty(args: &str, lines: &[&str]) -> Option<Output> {
+    use std::io::Read;
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+    if Command::new("script").arg("--version").output().is_err() {
+        eprintln!("SKIP: `script` (util-linux) not installed; interactive prompt not tested");
+        return None;
+    }
+    let cmdline = format!("{} {args}", env!("CARGO_BIN_EXE_scb"));
+    let mut child = Command::new("script")
+        .args(["-qec", &cmdline, "/dev/null"])
+        .current_dir(crate_dir())
+        .env_remove("SCB_ROOTKEY")
+        .env_remove("SCB_AEZEED")
+        .env_remove("SCB_AEZEED_PASSPHRASE")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let seen = Arc::new(Mutex::new(Vec::<u8>::new()));
+    let mut out = child.stdout.take().unwrap();
+    let sink = Arc::clone(&seen);
+    let reader = std::thread::spawn(move || {
+        let mut buf = [0u8; 512];
+        while let Ok(n) = out.read(&mut buf) {
+            if n == 0 {
+                break;
+            }
+            sink.lock().unwrap().extend_from_slice(&buf[..n]);
+        }
+    });
+    let mut pipe = child.stdin.take().unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        let deadline = Instant::now() + Duration::from_secs(30);
+        loop {
+            let text = String::from_utf8_lossy(&seen.lock().unwrap()).into_owned();
+            if text.matches("hidden").count() > i {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no prompt {i}: {text}");
+            std::thread::sleep(Duration::from_millis(50));
+        }
+        std::thread::sleep(Duration::from_millis(300));
+        pipe.write_all(format!("{line}\n").as_bytes()).unwrap();
+        pipe.flush().unwrap();
+    }
+    let status = child.wait().unwrap();
+    drop(pipe);
+    reader.join().unwrap();
+    let mut stderr = Vec::new();
+    if let Some(mut e) = child.stderr.take() {
+        let _ = e.read_to_end(&mut stderr);
+    }
+    let stdout = seen.lock().unwrap().clone();
+    Some(Output {
+        status,
+        stdout,
+        stderr,
+    })
+}
+
+#[test]
+fn interactive_root_key_prompt_on_a_terminal_never_echoes_the_key() {
+    let tprv = std::fs::read_to_string(workspace().join(TPRV_FILE)).unwrap();
+    let Some(o) = scb_on_tty(
+        &format!("verify {BACKUP} --network testnet"),
+        &[tprv.trim()],
+    ) else {
+        return;
+    };
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(all.contains("root key (xprv/tprv, hidden)"), "{all}");
+    assert!(all.contains("(prompt, network testnet)"), "{all}");
+    assert!(!all.contains(tprv.trim()), "the key was echoed: {all}");
+}
+
+#[test]
+fn interactive_aezeed_prompt_on_a_terminal() {
+    let seed = json_file("tests/fixtures/aezeed-e2e/seed.json");
+    let words = seed["mnemonic"].as_str().unwrap();
+    let pass = seed["passphrase"].as_str().unwrap();
+    let Some(o) = scb_on_tty(
+        &format!("verify --aezeed --network testnet {AEZEED_BACKUP}"),
+        &[words, pass],
+    ) else {
+        return;
+    };
+    let all = format!("{}{}", stdout(&o), stderr(&o));
+    assert_eq!(o.status.code(), Some(0), "{all}");
+    assert!(all.contains("(aezeed, network testnet)"), "{all}");
+    assert!(!all.contains(words) && !all.contains(pass), "echoed: {all}");
+}
