@@ -255,15 +255,18 @@ pub fn open_multi(
                         .into(),
                 });
             }
-            let hint = if matches!(e, scb_wire::DecodeError::UnknownVersion { .. }) {
-                " (a newer lnd format? --skip-unknown-versions reads the other channels)"
-            } else {
-                ""
-            };
+            if matches!(e, scb_wire::DecodeError::UnknownVersion { .. }) {
+                // The key is right and the bytes authenticate: a newer format, not damage.
+                return Err(CliError::Failed(format!(
+                    "{}: unsupported backup format: {e} (written by a newer lnd? \
+                     --skip-unknown-versions reads the other channels)",
+                    input.label
+                )));
+            }
             Err(CliError::Corrupted {
                 path: input.label.clone(),
                 reason: format!(
-                    "it decrypts with this key but is not a valid multi-channel backup: {e}{hint}"
+                    "it decrypts with this key but is not a valid multi-channel backup: {e}"
                 ),
             })
         }

@@ -1431,3 +1431,23 @@ fn interactive_aezeed_prompt_on_a_terminal() {
     assert!(all.contains("(aezeed, network testnet)"), "{all}");
     assert!(!all.contains(words) && !all.contains(pass), "echoed: {all}");
 }
+
+#[test]
+fn unknown_single_version_fails_like_lnd_unless_skipped() {
+    // lnd's negative vector `multi_unknown_single_version`: a v2 single, then a v9 one.
+    let file = "tests/fixtures/multi_unknown_single_version.packed.hex";
+    assert_fails_with(
+        &scb_k(&["dump", file]),
+        &[
+            "unsupported backup format",
+            "unknown single version 9",
+            "--skip-unknown-versions",
+        ],
+    );
+    let o = scb_k(&["dump", file, "--skip-unknown-versions", "--format", "json"]);
+    assert_ok(&o);
+    let m: Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(m["singles"].as_array().unwrap().len(), 1);
+    assert_eq!(m["singles"][0]["version"], 2);
+    assert!(stderr(&o).contains("skipped single 1 of unknown version 9"));
+}
