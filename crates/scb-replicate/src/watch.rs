@@ -289,10 +289,7 @@ impl Watcher {
 
 /// Watches the source's directory (lnd replaces the file by rename, which a watch on the
 /// file itself would lose) and signals events that name the source file.
-fn start_notify(
-    source: &Path,
-    tx: mpsc::Sender<()>,
-) -> Result<notify::RecommendedWatcher> {
+fn start_notify(source: &Path, tx: mpsc::Sender<()>) -> Result<notify::RecommendedWatcher> {
     let dir = match source.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
