@@ -594,6 +594,7 @@ fn missing_file_and_directory_are_reported() {
     );
 }
 
+#[cfg(unix)]
 #[test]
 fn unreadable_file_is_reported() {
     use std::os::unix::fs::PermissionsExt;
@@ -627,9 +628,12 @@ fn create_then_dump_round_trips_byte_exact_on_the_plaintext() {
         std::fs::read(&out).unwrap(),
         std::fs::read(fixture(BACKUP)).unwrap()
     );
-    use std::os::unix::fs::PermissionsExt;
-    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
-    assert_eq!(mode, 0o600);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+    }
 }
 
 #[test]
@@ -1217,6 +1221,7 @@ fn verbose_logging_never_shows_the_key() {
     assert!(!err.contains(&enc));
 }
 
+#[cfg(unix)]
 #[test]
 fn watch_replicates_each_change_until_interrupted() {
     use std::io::BufRead;
@@ -1337,6 +1342,7 @@ fn text_output_escapes_terminal_control_characters_from_the_backup() {
 /// Runs scb under `script` (a pseudo-terminal), typing each of `lines` once the next
 /// "hidden" prompt has appeared (plus a pause so echo is off). `None` when `script` is
 /// not installed.
+#[cfg(unix)]
 fn scb_on_tty(args: &str, lines: &[&str]) -> Option<Output> {
     use std::io::Read;
     use std::sync::{Arc, Mutex};
@@ -1399,6 +1405,7 @@ fn scb_on_tty(args: &str, lines: &[&str]) -> Option<Output> {
     })
 }
 
+#[cfg(unix)]
 #[test]
 fn interactive_root_key_prompt_on_a_terminal_never_echoes_the_key() {
     let tprv = std::fs::read_to_string(workspace().join(TPRV_FILE)).unwrap();
@@ -1415,6 +1422,7 @@ fn interactive_root_key_prompt_on_a_terminal_never_echoes_the_key() {
     assert!(!all.contains(tprv.trim()), "the key was echoed: {all}");
 }
 
+#[cfg(unix)]
 #[test]
 fn interactive_aezeed_prompt_on_a_terminal() {
     let seed = json_file("tests/fixtures/aezeed-e2e/seed.json");
