@@ -5,84 +5,19 @@
 //! over the target, `fsync` of the directory. A crash at any point leaves the previous
 //! copy intact.
 
-use std::fs::{File, OpenOptions};
-use std::io::{self, Write};
+use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
 
 use crate::error::{ReplicateError, Result};
 use crate::layout::{sha256_hex, HistoryEntry, HISTORY_DIR, LATEST_NAME};
 
-/// Prefix of staging files; ignored by listings and cleaned up by the next write.
-const STAGING_PREFIX: &str = ".scb-staging-";
-
-static STAGING_COUNTER: AtomicU64 = AtomicU64::new(0);
-
-/// Writes `bytes` to `target` atomically and durably, creating it with mode 0600.
-///
-/// The staging file lives next to `target` so the rename never crosses file systems.
-pub fn write_file_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = parent_dir(target);
-    let name = target
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let staging = dir.join(format!(
-        "{STAGING_PREFIX}{}-{}-{name}",
-        std::process::id(),
-        STAGING_COUNTER.fetch_add(1, Ordering::Relaxed)
-    ));
-    let result = (|| {
-        let mut file = private_options()
-            .write(true)
-            .create_new(true)
-            .open(&staging)
-            .map_err(|e| ReplicateError::io("create staging file", &staging, e))?;
-        file.write_all(bytes)
-            .map_err(|e| ReplicateError::io("write staging file", &staging, e))?;
-        file.sync_all()
-            .map_err(|e| ReplicateError::io("fsync staging file", &staging, e))?;
-        // Closed before the rename: Windows cannot rename an open file.
-        drop(file);
-        std::fs::rename(&staging, target)
-            .map_err(|e| ReplicateError::io("rename staging file over", target, e))?;
-        sync_dir(&dir).map_err(|e| ReplicateError::io("fsync directory", &dir, e))
-    })();
-    if result.is_err() {
-        // Best effort: a leftover staging file is harmless but untidy.
-        let _ = std::fs::remove_file(&staging);
-    }
-    result
-}
-
-fn parent_dir(path: &Path) -> PathBuf {
-    match path.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-fn private_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    options
-}
-
-fn sync_dir(dir: &Path) -> io::Result<()> {
-    #[cfg(unix)]
-    {
-        File::open(dir)?.sync_all()
-    }
-    #[cfg(not(unix))]
-    {
-        // Windows offers no directory flush without unsafe code; NTFS journals the rename.
-        let _ = dir;
-        Ok(())
-    }
+/// Writes `bytes` to `target` with scb-store's crash-safe swap (0600 staging file in the
+/// same directory, fsync, rename, fsync of the directory).
+pub(crate) fn write_file_atomically(target: &Path, bytes: &[u8]) -> Result<()> {
+    scb_store::write_file_atomically(target, bytes).map_err(|source| ReplicateError::Write {
+        path: target.to_path_buf(),
+        source,
+    })
 }
 
 fn create_private_dir(dir: &Path) -> Result<()> {

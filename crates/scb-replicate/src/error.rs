@@ -37,6 +37,15 @@ pub enum ReplicateError {
         #[source]
         source: std::io::Error,
     },
+    /// A crash-safe file write (scb-store's stage, fsync, rename, fsync) failed.
+    #[error("write {path}")]
+    Write {
+        /// The file that was being replaced.
+        path: PathBuf,
+        /// scb-store's error, naming the step that failed.
+        #[source]
+        source: scb_store::StoreError,
+    },
     /// The source file kept changing while it was read.
     #[error("source file {path} did not settle after {attempts} reads")]
     SourceUnstable {
@@ -127,6 +136,7 @@ impl ReplicateError {
     pub fn is_transient(&self) -> bool {
         match self {
             Self::Io { .. }
+            | Self::Write { .. }
             | Self::SourceUnstable { .. }
             | Self::Remote { .. }
             | Self::Conflict { .. }

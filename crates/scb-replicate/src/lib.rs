@@ -49,7 +49,6 @@ mod verify;
 mod watch;
 
 pub use destination::{CopyVersion, Destination, LatestCopy};
-pub use directory::write_file_atomically;
 pub use error::{ReplicateError, Result};
 pub use fetch::{fetch_latest, fetch_version, Fetched};
 pub use layout::HistoryEntry;
