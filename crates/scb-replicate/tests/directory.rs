@@ -440,3 +440,26 @@ async fn watcher_retries_an_unwritable_destination_and_pushes_the_newest_version
         "the stale version is skipped"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watcher_with_polling_only_still_follows_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("channel.backup");
+    lnd_write(&source, &backup(1));
+    let dest = Destination::directory(dir.path().join("usb"));
+    let mut config = WatchConfig::new(&source, vec![dest.clone()]);
+    fast(&mut config);
+    config.use_notify = false;
+    config.poll_interval = Duration::from_millis(100);
+    let handle = Watcher::new(config).spawn(|_| {});
+    for n in 1..=3u32 {
+        lnd_write(&source, &backup(n));
+        let ok = wait_for_async(Duration::from_secs(10), || {
+            let dest = dest.clone();
+            async move { latest(&dest).await == Some(backup(n)) }
+        })
+        .await;
+        assert!(ok, "version {n} replicated by polling");
+    }
+    handle.shutdown(Duration::from_secs(5)).await.unwrap();
+}
