@@ -129,28 +129,28 @@ mod tests {
     }
 
     #[test]
-    fn file_that_keeps_changing_is_reported_unstable() {
+    fn content_changed_between_the_two_reads_is_not_accepted() {
+        // Same length, same mtime, same inode: only the hash tells the reads apart.
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("channel.backup");
-        std::fs::write(&p, b"0").unwrap();
-        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let writer = {
-            let (p, stop) = (p.clone(), stop.clone());
-            std::thread::spawn(move || {
-                let mut i = 0u64;
-                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
-                    i += 1;
-                    std::fs::write(&p, i.to_string().repeat((i % 7 + 1) as usize)).unwrap();
-                    std::thread::sleep(Duration::from_millis(1));
-                }
-            })
+        std::fs::write(&p, b"AAAA").unwrap();
+        let mtime = std::fs::metadata(&p).unwrap().modified().unwrap();
+        let reader = {
+            let p = p.clone();
+            std::thread::spawn(move || read_stable(&p, Duration::from_millis(500), 2))
         };
-        let r = read_stable(&p, Duration::from_millis(20), 4);
-        stop.store(true, std::sync::atomic::Ordering::Relaxed);
-        writer.join().unwrap();
-        assert!(
-            matches!(r, Err(ReplicateError::SourceUnstable { attempts: 4, .. })),
-            "{r:?}"
-        );
+        std::thread::sleep(Duration::from_millis(100));
+        {
+            use std::io::Write;
+            let mut f = std::fs::File::options().write(true).open(&p).unwrap();
+            f.write_all(b"BBBB").unwrap();
+            f.set_modified(mtime).unwrap();
+        }
+        match reader.join().unwrap() {
+            Err(ReplicateError::SourceUnstable { attempts: 2, .. }) => {}
+            // Only possible when the reader thread started after the rewrite.
+            Ok(s) => assert_eq!(s.bytes, b"BBBB", "a superseded read was accepted"),
+            Err(e) => panic!("unexpected error: {e}"),
+        }
     }
 }

@@ -292,6 +292,8 @@ async fn watcher_after_a_burst_holds_only_the_final_state_and_no_partial_file() 
     let mut config = WatchConfig::new(&source, vec![dest.clone()]);
     fast(&mut config);
     config.poll_interval = Duration::from_millis(100);
+    // The default settle: a writer would have to stall 200 ms mid-write to fool it.
+    config.settle = Duration::from_millis(100);
     let events = Events::default();
     let handle = Watcher::new(config).spawn(events.sink());
 
