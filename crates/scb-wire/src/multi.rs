@@ -5,7 +5,7 @@ use alloc::format;
 use alloc::vec::Vec;
 
 use crate::reader::{put_u32, Reader};
-use crate::single::CLOSE_TX_FLAG;
+use crate::single::{FramedSingle, SingleKeys, CLOSE_TX_FLAG};
 use crate::{DecodeError, EncodeError, Single, SingleVersion};
 
 /// The only multi version lnd knows.
@@ -159,45 +159,132 @@ impl Multi {
         options: MultiDecodeOptions,
     ) -> Result<(Self, Vec<SkippedSingle>), DecodeError> {
         let mut r = Reader::new(bytes);
-        let version = r.u8("multi version")?;
-        if version != MULTI_VERSION {
-            return Err(DecodeError::UnknownMultiVersion {
-                field: "multi version",
-                version,
-                offset: 0,
-            });
-        }
-        let count = r.u32_be("multi count")?;
-        // Never trust the count: grow only as singles actually decode.
-        let mut singles = Vec::new();
+        // Pass 1 frames every single (all structural checks) and keeps the
+        // key bytes; pass 2 checks the keys. A key error always lies before
+        // the point where framing stopped, so it wins over a framing error:
+        // the error reported is the first one in input order, as if the
+        // singles had been decoded one by one.
+        let mut framed = Vec::new();
         let mut skipped = Vec::new();
-        for index in 0..count {
-            if options.skip_unknown_versions {
-                let offset = r.offset();
-                let byte = r.clone().u8("single version")?;
-                let v = byte & !CLOSE_TX_FLAG;
-                if SingleVersion::try_from(v).is_err() {
-                    r.u8("single version")?;
-                    let length = r.u16_be("single length")?;
-                    r.take(length.into(), "single of unknown version")
-                        .map_err(|_| DecodeError::SkipPastEnd {
-                            field: "single of unknown version",
-                            offset,
-                            length,
-                        })?;
-                    skipped.push(SkippedSingle {
-                        index,
-                        offset,
-                        version: v,
-                        length,
-                    });
-                    continue;
-                }
-            }
-            singles.push(Single::read(&mut r)?);
-        }
+        let framing = frame_all(&mut r, options, &mut framed, &mut skipped);
+        let keys = parse_all_keys(&framed)?;
+        framing?;
+        debug_assert_eq!(keys.len(), framed.len());
+        let singles = framed
+            .into_iter()
+            .zip(keys)
+            .map(|(f, k)| f.assemble(&k))
+            .collect();
         Ok((Multi { singles }, skipped))
     }
+}
+
+/// Below this many keys a multi's keys are checked on the calling thread:
+/// starting threads costs more than it saves.
+#[cfg(feature = "std")]
+const PARALLEL_MIN_KEYS: usize = 256;
+
+/// Pass 1 of [`Multi::decode_with_skipped`]: frames singles into `framed`
+/// until the count is reached or framing fails.
+fn frame_all(
+    r: &mut Reader<'_>,
+    options: MultiDecodeOptions,
+    framed: &mut Vec<FramedSingle>,
+    skipped: &mut Vec<SkippedSingle>,
+) -> Result<(), DecodeError> {
+    let version = r.u8("multi version")?;
+    if version != MULTI_VERSION {
+        return Err(DecodeError::UnknownMultiVersion {
+            field: "multi version",
+            version,
+            offset: 0,
+        });
+    }
+    let count = r.u32_be("multi count")?;
+    // Never trust the count: grow only as singles actually frame.
+    for index in 0..count {
+        if options.skip_unknown_versions {
+            let offset = r.offset();
+            let byte = r.clone().u8("single version")?;
+            let v = byte & !CLOSE_TX_FLAG;
+            if SingleVersion::try_from(v).is_err() {
+                r.u8("single version")?;
+                let length = r.u16_be("single length")?;
+                r.take(length.into(), "single of unknown version")
+                    .map_err(|_| DecodeError::SkipPastEnd {
+                        field: "single of unknown version",
+                        offset,
+                        length,
+                    })?;
+                skipped.push(SkippedSingle {
+                    index,
+                    offset,
+                    version: v,
+                    length,
+                });
+                continue;
+            }
+        }
+        framed.push(FramedSingle::read(r)?);
+    }
+    Ok(())
+}
+
+/// Pass 2: checks every framed single's keys; the error is the first bad key
+/// in input order. Parallel (with `std`) when there are many keys.
+fn parse_all_keys(framed: &[FramedSingle]) -> Result<Vec<SingleKeys>, DecodeError> {
+    #[cfg(feature = "std")]
+    {
+        let keys: usize = framed.iter().map(FramedSingle::key_count).sum();
+        let threads = std::thread::available_parallelism().map_or(1, core::num::NonZeroUsize::get);
+        if keys >= PARALLEL_MIN_KEYS && threads > 1 {
+            return parse_keys_parallel(framed, threads);
+        }
+    }
+    parse_keys_seq(framed)
+}
+
+fn parse_keys_seq(framed: &[FramedSingle]) -> Result<Vec<SingleKeys>, DecodeError> {
+    framed.iter().map(FramedSingle::parse_keys).collect()
+}
+
+/// Splits `framed` into `threads` contiguous chunks checked on scoped
+/// threads; results are joined in chunk order, so the first chunk with an
+/// error holds the first bad key in input order. A chunk whose thread cannot
+/// be started is checked on the calling thread.
+#[cfg(feature = "std")]
+fn parse_keys_parallel(
+    framed: &[FramedSingle],
+    threads: usize,
+) -> Result<Vec<SingleKeys>, DecodeError> {
+    let per = framed.len().div_ceil(threads).max(1);
+    std::thread::scope(|s| {
+        let mut chunks = framed.chunks(per);
+        // The first chunk runs here, the others on their own threads.
+        let first = chunks.next().unwrap_or(&[]);
+        let handles: Vec<_> = chunks
+            .map(|chunk| {
+                let handle = std::thread::Builder::new()
+                    .name("scb-wire-keys".into())
+                    .spawn_scoped(s, move || parse_keys_seq(chunk));
+                (chunk, handle)
+            })
+            .collect();
+        let mut out = Vec::with_capacity(framed.len());
+        out.extend(parse_keys_seq(first)?);
+        for (chunk, handle) in handles {
+            let part = match handle {
+                Ok(h) => match h.join() {
+                    Ok(part) => part,
+                    // `parse_keys_seq` does not panic; if it ever did, pass it on.
+                    Err(panic) => std::panic::resume_unwind(panic),
+                },
+                Err(_) => parse_keys_seq(chunk),
+            };
+            out.extend(part?);
+        }
+        Ok(out)
+    })
 }
 
 #[cfg(test)]
@@ -324,6 +411,119 @@ mod tests {
                 offset: 6
             })
         ));
+    }
+
+    /// Offset of the remote multisig key inside V3 (after its address list).
+    fn v3_remote_multisig_at() -> usize {
+        165 + usize::from(u16::from_be_bytes([V3[111], V3[112]]))
+    }
+
+    /// Replaces the key at `at` with x = 5, which is not on the curve: only
+    /// the costly (deferred) check can refuse it.
+    fn put_off_curve_key(b: &mut [u8], at: usize) {
+        b[at] = 0x02;
+        b[at + 1..at + 33].fill(0);
+        b[at + 32] = 5;
+    }
+
+    fn key_error_at(err: &DecodeError) -> (&'static str, usize) {
+        match err {
+            DecodeError::InvalidPublicKey {
+                field,
+                offset,
+                reason: crate::PublicKeyError::NotOnCurve,
+            } => (field, *offset),
+            other => panic!("expected an off-curve key error, got {other:?}"),
+        }
+    }
+
+    #[test]
+    fn bad_key_before_a_truncation_in_the_same_single_is_reported_first() {
+        let at = v3_remote_multisig_at();
+        let mut bad = V3.to_vec();
+        put_off_curve_key(&mut bad, at);
+        // Cut inside the shachain locator, well after the bad key.
+        let cut = &bad[..at + 5 * 33 + 33 + 4];
+        let err = Single::decode(cut).unwrap_err();
+        assert_eq!(key_error_at(&err), ("remote multisig key", at));
+        let err = Multi::decode(&multi_of(1, &[cut])).unwrap_err();
+        assert_eq!(key_error_at(&err), ("remote multisig key", 5 + at));
+        // Without the bad key the truncation itself is reported.
+        let err = Single::decode(&V3[..cut.len()]).unwrap_err();
+        assert_eq!(err.field(), "shachain root key locator");
+    }
+
+    #[test]
+    fn bad_key_in_an_earlier_single_wins_over_later_framing_errors() {
+        let at = v3_remote_multisig_at();
+        let mut bad = V3.to_vec();
+        put_off_curve_key(&mut bad, at);
+        // Single 1 has the bad key, single 2 is cut short, the count lies.
+        let b = multi_of(5, &[V3, &bad, &V3[..200]]);
+        let err = Multi::decode(&b).unwrap_err();
+        assert_eq!(
+            key_error_at(&err),
+            ("remote multisig key", 5 + V3.len() + at)
+        );
+        // A framing error before the bad key is reported instead.
+        let mut early = V3.to_vec();
+        early[0] = 0x0b;
+        let b = multi_of(3, &[&early, &bad]);
+        assert_eq!(
+            Multi::decode(&b),
+            Err(DecodeError::UnknownVersion {
+                field: "single version",
+                version: 11,
+                offset: 5
+            })
+        );
+    }
+
+    #[test]
+    fn large_multis_report_the_first_bad_key_in_input_order() {
+        let at = v3_remote_multisig_at();
+        let n = 120; // 720 keys: over the parallel threshold
+        let mut singles: Vec<Vec<u8>> = vec![V3.to_vec(); n];
+        let good = Multi::decode(&multi_of(
+            n as u32,
+            &singles.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+        ))
+        .unwrap();
+        assert_eq!(good.singles.len(), n);
+        assert!(good.singles.iter().all(|s| *s == good.singles[0]));
+        for (first, second) in [(0, 119), (59, 60), (61, 118), (119, 119)] {
+            let mut s = singles.clone();
+            put_off_curve_key(&mut s[first], at);
+            put_off_curve_key(&mut s[second], at);
+            let refs: Vec<&[u8]> = s.iter().map(Vec::as_slice).collect();
+            let err = Multi::decode(&multi_of(n as u32, &refs)).unwrap_err();
+            assert_eq!(
+                key_error_at(&err),
+                ("remote multisig key", 5 + first * V3.len() + at),
+                "bad keys in singles {first} and {second}"
+            );
+        }
+        // Splitting into any number of chunks gives the same verdicts.
+        put_off_curve_key(&mut singles[77], at);
+        let refs: Vec<&[u8]> = singles.iter().map(Vec::as_slice).collect();
+        let bytes = multi_of(n as u32, &refs);
+        let mut r = Reader::new(&bytes);
+        let mut framed = Vec::new();
+        frame_all(
+            &mut r,
+            MultiDecodeOptions::LND,
+            &mut framed,
+            &mut Vec::new(),
+        )
+        .unwrap();
+        let seq = parse_keys_seq(&framed).unwrap_err();
+        assert_eq!(seq.offset(), 5 + 77 * V3.len() + at);
+        #[cfg(feature = "std")]
+        for threads in [2, 3, 7, 200] {
+            assert_eq!(parse_keys_parallel(&framed, threads).unwrap_err(), seq);
+            let ok = parse_keys_parallel(&framed[..77], threads).unwrap();
+            assert_eq!(ok.len(), 77);
+        }
     }
 
     #[test]

@@ -103,17 +103,6 @@ impl<'a> Reader<'a> {
     pub(crate) fn u64_le(&mut self, field: &'static str) -> Result<u64, DecodeError> {
         Ok(u64::from_le_bytes(self.array(field)?))
     }
-
-    /// A 33-byte compressed public key, checked as lnd (btcec) checks it.
-    pub(crate) fn pubkey(&mut self, field: &'static str) -> Result<PublicKey, DecodeError> {
-        let offset = self.offset();
-        let bytes: [u8; 33] = self.array(field)?;
-        parse_pubkey(&bytes).map_err(|reason| DecodeError::InvalidPublicKey {
-            field,
-            offset,
-            reason,
-        })
-    }
 }
 
 /// The secp256k1 field prime, big-endian.

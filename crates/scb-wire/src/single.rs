@@ -388,8 +388,9 @@ impl Single {
     /// ```
     pub fn decode_prefix(bytes: &[u8]) -> Result<(Self, usize), DecodeError> {
         let mut r = Reader::new(bytes);
-        let single = Self::read(&mut r)?;
-        Ok((single, r.position()))
+        let framed = FramedSingle::read(&mut r)?;
+        let keys = framed.parse_keys()?;
+        Ok((framed.assemble(&keys), r.position()))
     }
 
     /// Decodes a standalone single; trailing bytes are ignored, as in lnd.
@@ -406,9 +407,118 @@ impl Single {
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         Self::decode_prefix(bytes).map(|(s, _)| s)
     }
+}
 
-    /// Reads one single at the reader's position, as lnd's `Deserialize`.
+/// A compressed public key whose 33 bytes are framed but not yet checked on
+/// the curve, with the field name and offset its error would carry.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct RawKey {
+    bytes: [u8; 33],
+    field: &'static str,
+    offset: usize,
+}
+
+impl RawKey {
+    fn read(r: &mut Reader<'_>, field: &'static str) -> Result<Self, DecodeError> {
+        let offset = r.offset();
+        Ok(Self {
+            bytes: r.array(field)?,
+            field,
+            offset,
+        })
+    }
+
+    /// Checks the key as lnd (btcec) does; the error names the field and offset.
+    fn parse(&self) -> Result<PublicKey, DecodeError> {
+        parse_pubkey(&self.bytes).map_err(|reason| DecodeError::InvalidPublicKey {
+            field: self.field,
+            offset: self.offset,
+            reason,
+        })
+    }
+}
+
+/// The keys framed so far in one single, in input order (at most 7).
+#[derive(Debug, Default)]
+struct KeyLog {
+    keys: [Option<RawKey>; 7],
+    len: usize,
+}
+
+impl KeyLog {
+    /// Reads a key and records it.
+    fn read(&mut self, r: &mut Reader<'_>, field: &'static str) -> Result<RawKey, DecodeError> {
+        let k = RawKey::read(r, field)?;
+        self.record(k);
+        Ok(k)
+    }
+
+    fn record(&mut self, k: RawKey) {
+        // A single has at most 7 keys; a (never seen) 8th would just not be logged.
+        if let Some(slot) = self.keys.get_mut(self.len) {
+            *slot = Some(k);
+            self.len += 1;
+        }
+    }
+}
+
+/// The parsed keys of one [`FramedSingle`], in input order.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct SingleKeys {
+    remote_node_pub: PublicKey,
+    remote: [PublicKey; 5],
+    shachain: Option<PublicKey>,
+}
+
+/// One single with every structural check done (version, lengths, addresses,
+/// transaction, ...) and its public keys kept as raw bytes.
+///
+/// Decoding is split in two so that a multi can check its keys (the costly
+/// part: a field square root each) in parallel: [`FramedSingle::read`]
+/// frames, [`FramedSingle::parse_keys`] checks the keys, and
+/// [`FramedSingle::assemble`] builds the [`Single`]. Every check reads bytes
+/// before the point where framing stopped, so whenever framing fails after a
+/// bad key the key's error is the first one in input order, and callers
+/// report it first.
+#[derive(Debug, Clone)]
+pub(crate) struct FramedSingle {
+    version: SingleVersion,
+    is_initiator: bool,
+    chain_hash: [u8; 32],
+    funding_outpoint: OutPoint,
+    short_channel_id: ShortChannelId,
+    remote_node_pub: RawKey,
+    addresses: Vec<Address>,
+    capacity: i64,
+    local_chan_cfg: LocalChanConfig,
+    remote_csv_delay: u16,
+    remote_keys: [RawKey; 5],
+    /// `None` for the 33-zero-byte form.
+    shachain_key: Option<RawKey>,
+    shachain_locator: KeyLocator,
+    lease_expiry: Option<u32>,
+    close_tx_inputs: Option<CloseTxInputs>,
+}
+
+impl FramedSingle {
+    /// Frames one single at the reader's position, as lnd's `Deserialize`
+    /// reads it, without checking the public keys on the curve.
+    ///
+    /// When framing fails after a key that does not parse, the key's error is
+    /// returned: it comes first in input order, as in a one-pass decode.
     pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
+        let mut log = KeyLog::default();
+        Self::read_logged(r, &mut log).map_err(|framing| {
+            log.keys
+                .iter()
+                .flatten()
+                .find_map(|k| k.parse().err())
+                .unwrap_or(framing)
+        })
+    }
+
+    /// The body of [`FramedSingle::read`]; every key read is recorded in `log`.
+    fn read_logged(r: &mut Reader<'_>, log: &mut KeyLog) -> Result<Self, DecodeError> {
         let version_offset = r.offset();
         let byte = r.u8("single version")?;
         let version = SingleVersion::try_from(byte & !CLOSE_TX_FLAG).map_err(|_| {
@@ -429,7 +539,7 @@ impl Single {
             tx_index: r.u24_be("short channel id tx index")?,
             output_index: r.u16_be("short channel id output index")?,
         };
-        let remote_node_pub = r.pubkey("remote node key")?;
+        let remote_node_pub = log.read(r, "remote node key")?;
         let list_len = r.u16_be("address list length")?;
         let list_offset = r.offset();
         let list = r.take(list_len.into(), "address list")?;
@@ -443,31 +553,20 @@ impl Single {
             delay_base_point: read_locator(r, "local delay base point locator")?,
             htlc_base_point: read_locator(r, "local htlc base point locator")?,
         };
-        let remote_chan_cfg = RemoteChanConfig {
-            csv_delay: r.u16_be("remote csv delay")?,
-            multisig_key: r.pubkey("remote multisig key")?,
-            revocation_base_point: r.pubkey("remote revocation base point")?,
-            payment_base_point: r.pubkey("remote payment base point")?,
-            delay_base_point: r.pubkey("remote delay base point")?,
-            htlc_base_point: r.pubkey("remote htlc base point")?,
-        };
-        let sc_offset = r.offset();
-        let sc: [u8; 33] = r.array("shachain root key")?;
-        let pubkey = if sc == [0u8; 33] {
-            None
-        } else {
-            Some(
-                parse_pubkey(&sc).map_err(|reason| DecodeError::InvalidPublicKey {
-                    field: "shachain root key",
-                    offset: sc_offset,
-                    reason,
-                })?,
-            )
-        };
-        let shachain_root = ShaChainRoot {
-            pubkey,
-            locator: read_locator(r, "shachain root key locator")?,
-        };
+        let remote_csv_delay = r.u16_be("remote csv delay")?;
+        let remote_keys = [
+            log.read(r, "remote multisig key")?,
+            log.read(r, "remote revocation base point")?,
+            log.read(r, "remote payment base point")?,
+            log.read(r, "remote delay base point")?,
+            log.read(r, "remote htlc base point")?,
+        ];
+        let sc = RawKey::read(r, "shachain root key")?;
+        let shachain_key = (sc.bytes != [0u8; 33]).then_some(sc);
+        if let Some(k) = shachain_key {
+            log.record(k);
+        }
+        let shachain_locator = read_locator(r, "shachain root key locator")?;
         let lease_expiry = if version == SingleVersion::ScriptEnforcedLease {
             Some(r.u32_be("lease expiry")?)
         } else {
@@ -496,7 +595,7 @@ impl Single {
         } else {
             None
         };
-        Ok(Single {
+        Ok(Self {
             version,
             is_initiator,
             chain_hash,
@@ -509,11 +608,65 @@ impl Single {
             addresses,
             capacity,
             local_chan_cfg,
-            remote_chan_cfg,
-            shachain_root,
+            remote_csv_delay,
+            remote_keys,
+            shachain_key,
+            shachain_locator,
             lease_expiry,
             close_tx_inputs,
         })
+    }
+
+    /// How many keys [`FramedSingle::parse_keys`] checks (6, or 7 with a legacy shachain key).
+    #[cfg(feature = "std")]
+    pub(crate) fn key_count(&self) -> usize {
+        6 + usize::from(self.shachain_key.is_some())
+    }
+
+    /// Checks the keys in input order; the first bad one is the error.
+    pub(crate) fn parse_keys(&self) -> Result<SingleKeys, DecodeError> {
+        let remote_node_pub = self.remote_node_pub.parse()?;
+        let mut remote = [remote_node_pub; 5];
+        for (out, raw) in remote.iter_mut().zip(&self.remote_keys) {
+            *out = raw.parse()?;
+        }
+        let shachain = self.shachain_key.as_ref().map(RawKey::parse).transpose()?;
+        Ok(SingleKeys {
+            remote_node_pub,
+            remote,
+            shachain,
+        })
+    }
+
+    /// Builds the single from its framing and the keys [`FramedSingle::parse_keys`] returned.
+    pub(crate) fn assemble(self, keys: &SingleKeys) -> Single {
+        let [multisig_key, revocation_base_point, payment_base_point, delay_base_point, htlc_base_point] =
+            keys.remote;
+        Single {
+            version: self.version,
+            is_initiator: self.is_initiator,
+            chain_hash: self.chain_hash,
+            funding_outpoint: self.funding_outpoint,
+            short_channel_id: self.short_channel_id,
+            remote_node_pub: keys.remote_node_pub,
+            addresses: self.addresses,
+            capacity: self.capacity,
+            local_chan_cfg: self.local_chan_cfg,
+            remote_chan_cfg: RemoteChanConfig {
+                csv_delay: self.remote_csv_delay,
+                multisig_key,
+                revocation_base_point,
+                payment_base_point,
+                delay_base_point,
+                htlc_base_point,
+            },
+            shachain_root: ShaChainRoot {
+                pubkey: keys.shachain,
+                locator: self.shachain_locator,
+            },
+            lease_expiry: self.lease_expiry,
+            close_tx_inputs: self.close_tx_inputs,
+        }
     }
 }
 
