@@ -231,14 +231,23 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
     };
     check(runner.run(
         "fmt",
-        &mut cargo_in(root, &["fmt", "--all", "--", "--check"]),
+        &mut cargo_in(root, &["fmt", "--all", "--", "--check", "--color", "never"]),
     ))?;
-    // `fuzz/` is its own workspace, which `cargo fmt --all` does not reach.
+    // `fuzz/` is its own workspace, which `cargo fmt --all` does not reach. (rustfmt colours
+    // its diff even into a log file unless told not to.)
     check(runner.run(
         "fmt (fuzz)",
         &mut cargo_in(
             root,
-            &["fmt", "--manifest-path", "fuzz/Cargo.toml", "--", "--check"],
+            &[
+                "fmt",
+                "--manifest-path",
+                "fuzz/Cargo.toml",
+                "--",
+                "--check",
+                "--color",
+                "never",
+            ],
         ),
     ))?;
     check(runner.run(
