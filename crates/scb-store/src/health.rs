@@ -1,13 +1,11 @@
 //! Guards against an unreadable or wrongly written backup: classification, quarantine and
 //! the read-back check after a swap (issue 10).
 
-use std::collections::BTreeSet;
 use std::fmt;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use bitcoin::OutPoint;
-use scb_crypto::{BackupKey, UnpackError, EMPTY_MULTI_PACKED_LEN};
+use scb_crypto::{BackupKey, UnpackError, Zeroizing, EMPTY_MULTI_PACKED_LEN};
 use scb_wire::Multi;
 use tracing::{error, warn};
 
@@ -80,8 +78,30 @@ pub enum Opened {
     },
 }
 
-fn outpoints(multi: &Multi) -> BTreeSet<OutPoint> {
-    multi.singles.iter().map(|s| s.funding_outpoint).collect()
+/// What is wrong with `bytes` read back from a file meant to hold `packed`, the encryption
+/// of `plaintext` under `key`; `None` when the bytes are `packed` and decrypt to `plaintext`.
+fn read_back_problem(
+    bytes: &[u8],
+    packed: &[u8],
+    plaintext: &[u8],
+    key: &BackupKey,
+) -> Option<String> {
+    if bytes != packed {
+        return Some(format!(
+            "file holds {} bytes that differ from the {} written",
+            bytes.len(),
+            packed.len()
+        ));
+    }
+    match key.decrypt(bytes) {
+        Err(e) => Some(format!("re-read file does not open: {e}")),
+        Ok(back) if back.as_slice() != plaintext => Some(format!(
+            "plaintext differs: {} bytes read back, {} meant",
+            back.len(),
+            plaintext.len()
+        )),
+        Ok(_) => None,
+    }
 }
 
 impl MultiFile {
@@ -183,62 +203,43 @@ impl MultiFile {
         }
     }
 
-    /// Packs `multi` with `key`, checks the packed bytes open to the same channel set, swaps
-    /// them in, then re-reads the file, decrypts and decodes it and compares its channel set
-    /// with `multi`'s. On a mismatch the previous version
-    /// is restored from the archive entry this swap wrote (or, without one, the bad file is
-    /// quarantined) and [`StoreError::ReadBackMismatch`] is returned.
+    /// Encodes `multi` and encrypts it with `key`, checks the packed bytes decrypt to exactly
+    /// the plaintext that was encrypted, swaps them in, then re-reads the file, compares it
+    /// with the packed bytes, decrypts it and compares the plaintext again. On a mismatch the
+    /// previous version is restored from the archive entry this swap wrote (or, without one,
+    /// the bad file is quarantined) and [`StoreError::ReadBackMismatch`] is returned.
+    ///
+    /// The checks compare plaintext bytes instead of decoding the multi again: decoding
+    /// what `multi` encodes to gives `multi` back (a property the wire crate tests), so
+    /// equal plaintext means the same channels, and it costs no public-key parsing.
     pub fn update_and_swap_verified(
         &self,
         multi: &Multi,
         key: &BackupKey,
     ) -> Result<SwapReport, StoreError> {
-        let packed =
-            scb_crypto::pack_multi(multi, key, &mut scb_crypto::OsRng).map_err(|source| {
-                StoreError::Pack {
-                    path: self.path().to_path_buf(),
-                    source,
-                }
-            })?;
-        // First check what we are about to write opens to the same channels, so an encoder
-        // fault never reaches the disk at all.
-        match scb_crypto::unpack_multi(packed.as_bytes(), key) {
-            Ok(back) if outpoints(&back) == outpoints(multi) => {}
-            Ok(back) => {
-                return Err(StoreError::ReadBackMismatch {
-                    path: self.path().to_path_buf(),
-                    detail: format!(
-                        "packed bytes hold {} channels, {} meant; nothing written",
-                        back.singles.len(),
-                        multi.singles.len()
-                    ),
-                })
-            }
-            Err(e) => {
-                return Err(StoreError::ReadBackMismatch {
-                    path: self.path().to_path_buf(),
-                    detail: format!("packed bytes do not open: {e}; nothing written"),
-                })
-            }
+        let pack_error = |source: UnpackError| StoreError::Pack {
+            path: self.path().to_path_buf(),
+            source,
+        };
+        let plaintext = Zeroizing::new(
+            multi
+                .to_bytes()
+                .map_err(|e| pack_error(UnpackError::from(e)))?,
+        );
+        let packed = key.encrypt(&plaintext, &mut scb_crypto::OsRng);
+        // First check what we are about to write opens to the same bytes, so a fault between
+        // here and the cipher never reaches the disk at all.
+        if let Some(problem) = read_back_problem(&packed, &packed, &plaintext, key) {
+            return Err(StoreError::ReadBackMismatch {
+                path: self.path().to_path_buf(),
+                detail: format!("packed bytes: {problem}; nothing written"),
+            });
         }
         let count = u32::try_from(multi.singles.len()).ok();
-        let report = self.update_and_swap_counted(packed.as_bytes(), count)?;
+        let report = self.update_and_swap_counted(&packed, count)?;
         let problem = match self.read_packed() {
             Err(e) => Some(format!("re-read failed: {e}")),
-            Ok(bytes) if bytes != packed.as_bytes() => Some(format!(
-                "file holds {} bytes that differ from the {} written",
-                bytes.len(),
-                packed.len()
-            )),
-            Ok(bytes) => match scb_crypto::unpack_multi(&bytes, key) {
-                Err(e) => Some(format!("re-read file does not open: {e}")),
-                Ok(back) if outpoints(&back) != outpoints(multi) => Some(format!(
-                    "channel set differs: {} channels read back, {} meant",
-                    back.singles.len(),
-                    multi.singles.len()
-                )),
-                Ok(_) => None,
-            },
+            Ok(bytes) => read_back_problem(&bytes, &packed, &plaintext, key),
         };
         let Some(problem) = problem else {
             return Ok(report);
@@ -286,5 +287,88 @@ impl MultiFile {
                 Err(e) => format!("no archived previous version; quarantine failed: {e}"),
             },
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+    use std::sync::Arc;
+
+    use super::read_back_problem;
+    use crate::sim_fs::SimFs;
+    use crate::{MultiFile, MultiFileOptions, StoreError};
+    use scb_crypto::BackupKey;
+    use scb_wire::Multi;
+
+    fn fixture() -> (Multi, BackupKey) {
+        let bytes = std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lnd-channel.backup"),
+        )
+        .unwrap();
+        let hex = "b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7";
+        let mut key = [0u8; 32];
+        for (i, byte) in key.iter_mut().enumerate() {
+            *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
+        }
+        let key = BackupKey::from_bytes(key);
+        (scb_crypto::unpack_multi(&bytes, &key).unwrap(), key)
+    }
+
+    #[test]
+    fn read_back_check_catches_a_flipped_byte_anywhere_in_the_file() {
+        let (multi, key) = fixture();
+        let plaintext = multi.to_bytes().unwrap();
+        let packed = key.encrypt(&plaintext, &mut scb_crypto::OsRng);
+        assert_eq!(read_back_problem(&packed, &packed, &plaintext, &key), None);
+        for at in [0, 23, 24, packed.len() / 2, packed.len() - 1] {
+            let mut flipped = packed.clone();
+            flipped[at] ^= 0x10;
+            // Against what was written: the bytes differ.
+            let p = read_back_problem(&flipped, &packed, &plaintext, &key).unwrap();
+            assert!(p.contains("differ from the"), "{at}: {p}");
+            // Even if the packed copy had the same flip, decryption refuses it.
+            let p = read_back_problem(&flipped, &flipped, &plaintext, &key).unwrap();
+            assert!(p.contains("does not open"), "{at}: {p}");
+        }
+    }
+
+    #[test]
+    fn read_back_check_catches_a_file_that_opens_to_other_channels() {
+        let (multi, key) = fixture();
+        let plaintext = multi.to_bytes().unwrap();
+        let mut fewer = multi.clone();
+        fewer.singles.pop();
+        let other = key.encrypt(&fewer.to_bytes().unwrap(), &mut scb_crypto::OsRng);
+        let p = read_back_problem(&other, &other, &plaintext, &key).unwrap();
+        assert!(p.contains("plaintext differs"), "{p}");
+    }
+
+    #[test]
+    fn verified_swap_restores_the_previous_file_when_a_written_byte_flips() {
+        let (multi, key) = fixture();
+        let fs = Arc::new(SimFs::new(&[Path::new("/sim/node")]));
+        let options = MultiFileOptions::default().with_archive(true);
+        let file = MultiFile::with_fs(
+            PathBuf::from("/sim/node/channel.backup"),
+            options,
+            fs.clone(),
+        )
+        .unwrap();
+        file.update_and_swap_verified(&multi, &key).unwrap();
+        let good = file.read_packed().unwrap();
+        assert_eq!(scb_crypto::unpack_multi(&good, &key).unwrap(), multi);
+        let mut fewer = multi.clone();
+        fewer.singles.truncate(2);
+        fs.set_corrupt_writes(&file.staging_path(), true);
+        let err = file.update_and_swap_verified(&fewer, &key).unwrap_err();
+        match &err {
+            StoreError::ReadBackMismatch { detail, .. } => {
+                assert!(detail.contains("differ from the"), "{detail}");
+                assert!(detail.contains("previous version restored"), "{detail}");
+            }
+            other => panic!("expected a read-back mismatch, got {other:?}"),
+        }
+        assert!(file.read_packed().unwrap() == good);
     }
 }
