@@ -33,10 +33,11 @@ pub struct QuarantinedFile {
 
 /// The sub-swapper's store for lnd's `channel.backup`.
 ///
-/// Writes with [`MultiFile::update_and_swap_verified`]: pack, check the packed
-/// bytes open to the same channel set, swap in crash-safely (archive,
-/// manifest, mirrors as configured on the [`MultiFile`]), read back and
-/// compare, restoring the previous version on a mismatch (issue 10). Reads
+/// Writes with [`MultiFile::update_and_swap_verified`]: encode and encrypt,
+/// check the packed bytes decrypt to the encoded plaintext, swap in
+/// crash-safely (archive, manifest, mirrors as configured on the
+/// [`MultiFile`]), read back and compare (bytes, then decrypted plaintext),
+/// restoring the previous version on a mismatch (issue 10). Reads
 /// with [`MultiFile::open_or_quarantine`] or, under
 /// [`UnreadablePolicy::Refuse`], [`MultiFile::extract_multi`]. File work runs
 /// in `tokio::task::spawn_blocking`.
