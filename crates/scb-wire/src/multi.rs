@@ -117,6 +117,10 @@ impl Multi {
     /// singles are read back to back ignoring their length prefixes, bytes
     /// after the last single are ignored, and any bad single fails the whole.
     ///
+    /// With the `std` feature, a multi of at least 256 public keys has its
+    /// keys checked on scoped threads (one per available CPU); the error
+    /// reported is still the first one in input order.
+    ///
     /// ```
     /// let m = scb_wire::Multi::decode(&[0, 0, 0, 0, 0, 0xde, 0xad])?;
     /// assert!(m.singles.is_empty());
@@ -523,6 +527,36 @@ mod tests {
             assert_eq!(parse_keys_parallel(&framed, threads).unwrap_err(), seq);
             let ok = parse_keys_parallel(&framed[..77], threads).unwrap();
             assert_eq!(ok.len(), 77);
+        }
+    }
+
+    /// One-pass reference: each single framed and its keys checked before
+    /// the next single is read, as the decoder worked before the split.
+    fn decode_one_pass(bytes: &[u8]) -> Result<usize, DecodeError> {
+        let mut r = Reader::new(bytes);
+        r.u8("multi version")?;
+        let count = r.u32_be("multi count")?;
+        for _ in 0..count {
+            FramedSingle::read(&mut r)?.parse_keys()?;
+        }
+        Ok(count as usize)
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(48))]
+        #[test]
+        fn two_pass_decode_reports_what_a_one_pass_decode_reports(
+            flips in proptest::collection::vec((0usize..50 * 378, 1u8..=255), 0..4),
+            cut in 5usize..2 * (5 + 50 * 378),
+        ) {
+            // 50 singles, 300 keys: the parallel path (with std).
+            let mut b = multi_of(50, &[V3; 50]);
+            for (at, x) in flips {
+                b[5 + at] ^= x;
+            }
+            b.truncate(cut);
+            let two = Multi::decode(&b).map(|m| m.singles.len());
+            proptest::prop_assert_eq!(two, decode_one_pass(&b));
         }
     }
 
