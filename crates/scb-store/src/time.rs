@@ -14,7 +14,10 @@ pub(crate) struct UtcStamp {
 }
 
 // Howard Hinnant's days-from-civil algorithms (public domain), proleptic Gregorian calendar.
-fn civil_from_days(days: i64) -> (i64, u32, u32) {
+
+/// The UTC calendar date `(year, month, day)` of `days` days after 1970-01-01
+/// (proleptic Gregorian; negative days count back from the epoch).
+pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let z = days + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z.rem_euclid(146_097);
@@ -27,7 +30,9 @@ fn civil_from_days(days: i64) -> (i64, u32, u32) {
     (year, month, day)
 }
 
-fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+/// The number of days from 1970-01-01 to the date `(year, month, day)`, the
+/// inverse of [`civil_from_days`] for valid dates.
+pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
     let y = if month <= 2 { year - 1 } else { year };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
