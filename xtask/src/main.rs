@@ -217,6 +217,32 @@ fn run_ci(args: &[String]) -> Result<()> {
     result
 }
 
+/// The Windows target whose build of scb-store CI checks when it can.
+const WINDOWS_TARGET: &str = "x86_64-pc-windows-gnu";
+
+/// Whether the Windows target's standard library and a MinGW C compiler are installed.
+fn windows_check_available() -> std::result::Result<(), String> {
+    let installed = std::process::Command::new("rustup")
+        .args(["target", "list", "--installed"])
+        .output()
+        .map_err(|e| format!("rustup not runnable: {e}"))?;
+    if !String::from_utf8_lossy(&installed.stdout)
+        .lines()
+        .any(|l| l.trim() == WINDOWS_TARGET)
+    {
+        return Err(format!(
+            "target {WINDOWS_TARGET} not installed (rustup target add {WINDOWS_TARGET})"
+        ));
+    }
+    let gcc = std::process::Command::new("x86_64-w64-mingw32-gcc")
+        .arg("--version")
+        .output();
+    match gcc {
+        Ok(out) if out.status.success() => Ok(()),
+        _ => Err("no x86_64-w64-mingw32-gcc (Debian package gcc-mingw-w64-x86-64)".to_string()),
+    }
+}
+
 fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOptions) -> Result<()> {
     let mut failures = Vec::new();
     // Fail fast, or with --keep-going remember the failure and go on to the next step.
@@ -288,6 +314,29 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
     let mut doc = cargo_in(root, &["doc", "--workspace", "--no-deps", "--all-features"]);
     doc.env("RUSTDOCFLAGS", with_flags("RUSTDOCFLAGS", "-D warnings"));
     check(runner.run("doc", &mut doc))?;
+
+    // scb-store has `cfg(windows)` code (the rename and lock paths): compile-check it for
+    // Windows where the target and a MinGW C compiler (for secp256k1-sys) are installed.
+    if opts.quick {
+        runner.skip("windows check (scb-store)", "--quick");
+    } else if let Err(reason) = windows_check_available() {
+        runner.skip("windows check (scb-store)", &reason);
+    } else {
+        let mut win = cargo_in(
+            root,
+            &[
+                "check",
+                "-p",
+                "scb-store",
+                "--all-targets",
+                "--target",
+                WINDOWS_TARGET,
+            ],
+        );
+        win.arg("--target-dir")
+            .arg(target_dir.join("windows-check"));
+        check(runner.run("windows check (scb-store)", &mut win))?;
+    }
 
     if opts.skip_fuzz {
         let why = if opts.quick { "--quick" } else { "--skip-fuzz" };
