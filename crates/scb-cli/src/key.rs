@@ -10,7 +10,7 @@ use std::path::PathBuf;
 
 use bitcoin::bip32::Xpriv;
 use bitcoin::hex::FromHex;
-use clap::{Args, ValueEnum};
+use clap::Args;
 use scb_crypto::{BackupKey, Network};
 use scb_seed::Birthday;
 use zeroize::Zeroizing;
@@ -28,35 +28,11 @@ pub const ENV_BIP39: &str = "SCB_BIP39";
 /// Environment variable holding the BIP39 passphrase (with `--bip39`).
 pub const ENV_BIP39_PASSPHRASE: &str = "SCB_BIP39_PASSPHRASE";
 
-/// The network lnd ran on; it selects the BIP32 coin type of the key path.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, ValueEnum)]
-pub enum NetworkArg {
-    /// Bitcoin mainnet (coin type 0).
-    #[default]
-    Mainnet,
-    /// testnet3 (coin type 1).
-    Testnet,
-    /// testnet4 (coin type 1).
-    Testnet4,
-    /// signet (coin type 1).
-    Signet,
-    /// regtest (coin type 1).
-    Regtest,
-    /// simnet (coin type 1).
-    Simnet,
-}
-
-impl From<NetworkArg> for Network {
-    fn from(n: NetworkArg) -> Network {
-        match n {
-            NetworkArg::Mainnet => Network::Mainnet,
-            NetworkArg::Testnet => Network::Testnet,
-            NetworkArg::Testnet4 => Network::Testnet4,
-            NetworkArg::Signet => Network::Signet,
-            NetworkArg::Regtest => Network::Regtest,
-            NetworkArg::Simnet => Network::Simnet,
-        }
-    }
+/// The `--network` parser: scb-crypto's network names (listed in `--help` and in errors).
+fn network_parser() -> impl clap::builder::TypedValueParser<Value = Network> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(Network::ALL.map(Network::as_str))
+        .try_map(|name| name.parse::<Network>().map_err(|e| e.to_string()))
 }
 
 /// A secret given on the command line: zeroized on drop, never shown by `Debug`.
@@ -81,8 +57,8 @@ impl std::fmt::Debug for Secret {
 #[derive(Args, Debug, Clone, Default)]
 pub struct KeyArgs {
     /// Network lnd ran on: selects the coin type of the key path (0 on mainnet, 1 elsewhere).
-    #[arg(long, value_enum, default_value_t = NetworkArg::Mainnet)]
-    pub network: NetworkArg,
+    #[arg(long, default_value = "mainnet", value_parser = network_parser())]
+    pub network: Network,
     #[command(flatten)]
     pub source: KeySourceArgs,
 }
@@ -119,8 +95,8 @@ pub struct KeySourceArgs {
 #[allow(clippy::struct_field_names)] // the prefix is the option names' (`--key-b-...`)
 pub struct KeyBArgs {
     /// Network of the second backup's key (default: the first key's network).
-    #[arg(long, value_enum)]
-    pub key_b_network: Option<NetworkArg>,
+    #[arg(long, value_parser = network_parser())]
+    pub key_b_network: Option<Network>,
     /// Root key file for the second backup.
     #[arg(long, value_name = "PATH", conflicts_with_all = ["key_b_rootkey", "key_b_seed_hex"])]
     pub key_b_rootkey_file: Option<PathBuf>,
@@ -398,7 +374,7 @@ pub fn resolve_optional(
     stdin_busy: bool,
     prompt: bool,
 ) -> CliResult<Option<ResolvedKey>> {
-    let network = Network::from(args.network);
+    let network = args.network;
     let interactive = !stdin_busy && stdin_is_terminal();
     let s = &args.source;
     let resolved = if let Some(path) = &s.rootkey_file {
@@ -467,16 +443,21 @@ mod tests {
     }
 
     #[test]
-    fn network_arg_maps_every_network() {
-        for (arg, net) in [
-            (NetworkArg::Mainnet, Network::Mainnet),
-            (NetworkArg::Testnet, Network::Testnet),
-            (NetworkArg::Testnet4, Network::Testnet4),
-            (NetworkArg::Signet, Network::Signet),
-            (NetworkArg::Regtest, Network::Regtest),
-            (NetworkArg::Simnet, Network::Simnet),
-        ] {
-            assert_eq!(Network::from(arg), net);
+    fn network_option_accepts_every_network_name_and_refuses_others() {
+        use clap::builder::TypedValueParser as _;
+        let cmd = clap::Command::new("t");
+        let parser = network_parser();
+        for net in Network::ALL {
+            let got = parser.parse_ref(&cmd, None, std::ffi::OsStr::new(net.as_str()));
+            assert_eq!(got.unwrap(), net);
+        }
+        for bad in ["testnet3", "Mainnet", "bitcoin", ""] {
+            assert!(
+                parser
+                    .parse_ref(&cmd, None, std::ffi::OsStr::new(bad))
+                    .is_err(),
+                "{bad}"
+            );
         }
     }
 
