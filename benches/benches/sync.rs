@@ -16,87 +16,19 @@ use std::collections::HashSet;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use bitcoin::hashes::Hash;
-use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
-use bitcoin::{OutPoint, Txid};
+use bitcoin::secp256k1::PublicKey;
+use bitcoin::OutPoint;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+use scb_benches::sample_single;
 use scb_crypto::BackupKey;
 use scb_store::{MultiFile, MultiFileOptions};
 use scb_sync::{
     start_swapper, AddressSource, BoxError, ChannelEvent, ChannelEventReceiver, ChannelLookup,
     ChannelNotifier, ChannelSource, FileStore, PeerAddresses, SwapperConfig, SwapperHandle,
 };
-use scb_wire::{
-    Address, KeyLocator, LocalChanConfig, RemoteChanConfig, ShaChainRoot, ShortChannelId, Single,
-    SingleVersion,
-};
+use scb_wire::{Address, Single};
 use tokio::runtime::Runtime;
 use tokio::sync::mpsc;
-
-fn single(id: u32, peer: PublicKey) -> Single {
-    let mut txid = [0u8; 32];
-    txid[..4].copy_from_slice(&id.to_be_bytes());
-    Single {
-        version: SingleVersion::AnchorsZeroFeeHtlcTx,
-        is_initiator: true,
-        chain_hash: [0x6f; 32],
-        funding_outpoint: OutPoint {
-            txid: Txid::from_byte_array(txid),
-            vout: 1,
-        },
-        short_channel_id: ShortChannelId {
-            block_height: 800_000,
-            tx_index: id,
-            output_index: 1,
-        },
-        remote_node_pub: peer,
-        addresses: vec![Address::Ipv4 {
-            ip: std::net::Ipv4Addr::new(10, 0, 0, 1),
-            port: 9735,
-        }],
-        capacity: 1_000_000,
-        local_chan_cfg: LocalChanConfig {
-            csv_delay: 144,
-            multisig_key: KeyLocator {
-                family: 0,
-                index: id,
-            },
-            revocation_base_point: KeyLocator {
-                family: 1,
-                index: id,
-            },
-            payment_base_point: KeyLocator {
-                family: 3,
-                index: id,
-            },
-            delay_base_point: KeyLocator {
-                family: 4,
-                index: id,
-            },
-            htlc_base_point: KeyLocator {
-                family: 2,
-                index: id,
-            },
-        },
-        remote_chan_cfg: RemoteChanConfig {
-            csv_delay: 144,
-            multisig_key: peer,
-            revocation_base_point: peer,
-            payment_base_point: peer,
-            delay_base_point: peer,
-            htlc_base_point: peer,
-        },
-        shachain_root: ShaChainRoot {
-            pubkey: None,
-            locator: KeyLocator {
-                family: 5,
-                index: id,
-            },
-        },
-        lease_expiry: None,
-        close_tx_inputs: None,
-    }
-}
 
 /// A node whose channels never change except through `emit`.
 struct BenchNode {
@@ -146,16 +78,8 @@ struct Setup {
 }
 
 fn setup(rt: &Runtime, n: u32, extra: u32, config: SwapperConfig) -> Setup {
-    let secp = Secp256k1::signing_only();
-    let peers: Vec<PublicKey> = (1..=16u8)
-        .map(|i| PublicKey::from_secret_key(&secp, &SecretKey::from_slice(&[i; 32]).unwrap()))
-        .collect();
-    let channels: Vec<Single> = (0..n)
-        .map(|id| single(id, peers[id as usize % 16]))
-        .collect();
-    let extra = (n..n + extra)
-        .map(|id| single(id, peers[id as usize % 16]))
-        .collect();
+    let channels: Vec<Single> = (0..n).map(sample_single).collect();
+    let extra = (n..n + extra).map(sample_single).collect();
     let dir = tempfile::tempdir().unwrap();
     let file = MultiFile::new(
         dir.path().join("channel.backup"),
@@ -247,14 +171,12 @@ fn one_event(c: &mut Criterion) {
 
 /// Where one `FileStore` swap of `n` channels spends its time.
 fn parts(c: &mut Criterion) {
-    let secp = Secp256k1::signing_only();
-    let peer = PublicKey::from_secret_key(&secp, &SecretKey::from_slice(&[1; 32]).unwrap());
     let key = BackupKey::from_bytes([7; 32]);
     let mut g = c.benchmark_group("sync_parts");
     g.sample_size(10);
     for n in [1_000u32, 10_000] {
         let multi = scb_wire::Multi {
-            singles: (0..n).map(|id| single(id, peer)).collect(),
+            singles: (0..n).map(sample_single).collect(),
         };
         let packed = scb_crypto::pack_multi(&multi, &key, &mut scb_crypto::OsRng).unwrap();
         g.bench_with_input(BenchmarkId::new("encode", n), &n, |b, _| {
