@@ -132,8 +132,10 @@ Examples:
       --to s3://bucket/node1 --rootkey-file rootkey.xprv
   scb watch channel.backup --to /mnt/usb/scb --once --json     # for cron
 
-With a key, a file that does not decrypt and decode is never pushed. In --once mode
-the exit code is 1 when any destination failed.")]
+With a key, a file that does not decrypt and decode is never pushed, and a file
+that lost all its channels (or more than half) is stored in history but not made
+the latest copy unless --allow-shrink (HELD). In --once mode the exit code is 1
+when any destination failed or held a version back.")]
     Watch(WatchArgs),
     /// Get the latest (or a given) copy back from a destination and verify it.
     #[command(after_help = "\
@@ -381,6 +383,10 @@ pub struct WatchArgs {
     /// Keep history versions younger than this (e.g. 30d).
     #[arg(long, value_name = "AGE", value_parser = crate::util::parse_duration)]
     pub keep_within: Option<std::time::Duration>,
+    /// Let a version with no channels, or with less than half the channels of the
+    /// latest copy, become the latest copy (it is always kept in history; needs a key).
+    #[arg(long)]
+    pub allow_shrink: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
