@@ -85,7 +85,10 @@ async fn watch_keeps_replicating_after_a_version_with_a_future_mtime() {
     );
     let first = events.all().into_iter().next().unwrap();
     assert!(
-        first.warnings.iter().any(|w| w.contains("ahead of this clock")),
+        first
+            .warnings
+            .iter()
+            .any(|w| w.contains("ahead of this clock")),
         "the skewed time is reported: {first:?}"
     );
 
@@ -152,10 +155,7 @@ async fn an_older_file_from_a_second_writer_is_kept_in_history_but_not_made_late
     let out = replicate_once(&WatchConfig::new(&old_src, vec![dest.clone()])).await;
     assert_eq!(out[0].status, Status::Failed, "{}", out[0]);
     assert_eq!(latest(&dest).await, Some(backup(3, 2)));
-    assert_eq!(
-        history_bytes(&dest).await,
-        vec![backup(3, 1), backup(3, 2)]
-    );
+    assert_eq!(history_bytes(&dest).await, vec![backup(3, 1), backup(3, 2)]);
 }
 
 #[tokio::test]
@@ -227,7 +227,13 @@ async fn retention_never_deletes_the_last_version_that_had_channels() {
     config.shrink = ShrinkGuard::allow();
     config.retention = Retention::keep_last(2);
     let base = SystemTime::now() - Duration::from_secs(100);
-    let versions = [backup(5, 1), backup(4, 2), backup(0, 3), backup(0, 4), backup(0, 5)];
+    let versions = [
+        backup(5, 1),
+        backup(4, 2),
+        backup(0, 3),
+        backup(0, 4),
+        backup(0, 5),
+    ];
     for (i, b) in versions.iter().enumerate() {
         std::fs::write(&source, b).unwrap();
         set_mtime(&source, base + Duration::from_secs(i as u64));

@@ -79,7 +79,10 @@ fn parse_names_the_first_unknown_word_and_its_index() {
     words[17] = "bitcoinz".into();
     words[20] = "alsobad".into();
     let err = Mnemonic::parse(&words.join(" ")).unwrap_err();
-    assert!(matches!(&err, SeedError::UnknownWord { index: 17 }), "{err}");
+    assert!(
+        matches!(&err, SeedError::UnknownWord { index: 17 }),
+        "{err}"
+    );
     // The mistyped word is close to a secret word: it is never shown.
     assert_eq!(
         err.to_string(),
