@@ -59,7 +59,7 @@ impl Snapshot {
     ///
     /// A stamp can therefore never lie in the future of the clock that wrote it, so one
     /// file with a skewed modification time (say 2030) cannot rank above every later
-    /// version and block them (docs/durability.md, "Replication order").
+    /// version and block them (`docs/durability.md#replication-order`).
     pub fn version_time(&self) -> SystemTime {
         self.modified.min(self.observed)
     }
