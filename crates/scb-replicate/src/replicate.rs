@@ -42,12 +42,15 @@ fn warn(notes: &mut Vec<String>, dest: &Destination, text: String) {
 /// latest copy is not replaced when its own history version is newer than `snap` (a
 /// second writer with an older file), nor when `snap` lost too many channels (the
 /// [`ShrinkGuard`]). Time stamps beyond this machine's clock are not trusted for
-/// ordering: they are reported in `notes` and replication goes on.
+/// ordering: they are reported in `notes` and replication goes on. `last_pushed` is the
+/// content this replicator itself last stored here: when the latest copy is still that
+/// one, `snap` was read after it and follows it whatever the time stamps say.
 pub(crate) async fn push(
     dest: &Destination,
     snap: &Snapshot,
     info: Option<&VerifiedInfo>,
     config: &WatchConfig,
+    last_pushed: Option<&str>,
     notes: &mut Vec<String>,
 ) -> Result<Pushed> {
     let ours = HistoryEntry::new(snap.version_time(), &snap.sha256);
@@ -80,7 +83,9 @@ pub(crate) async fn push(
             history_written = true;
         }
         if let (Some((bytes, _)), Some(remote_sha)) = (&remote, &remote_sha) {
-            check_order(dest, remote_sha, &ours, notes).await?;
+            if last_pushed != Some(remote_sha.as_str()) {
+                check_order(dest, remote_sha, &ours, notes).await?;
+            }
             check_shrink(dest, bytes, info, config, &ours, notes)?;
         }
         let expected = remote.as_ref().map(|(_, v)| v);
@@ -430,7 +435,7 @@ pub async fn replicate_once(config: &WatchConfig) -> Vec<ReplicationOutcome> {
         async move {
             let started = Instant::now();
             let mut notes = Vec::new();
-            let r = push(d, snap, info, config, &mut notes).await;
+            let r = push(d, snap, info, config, None, &mut notes).await;
             outcome_for(d, snap, info, &r, notes, 1, started)
         }
     });

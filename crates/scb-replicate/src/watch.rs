@@ -237,10 +237,19 @@ impl Watcher {
                 let dest = &config.destinations[i];
                 let attempt = dests[i].attempt + 1;
                 let (snap, info, config) = (Arc::clone(&snap), info.clone(), Arc::clone(&config));
+                let last_pushed = dests[i].pushed_sha.clone();
                 async move {
                     let started = std::time::Instant::now();
                     let mut notes = Vec::new();
-                    let r = push(dest, &snap, info.as_ref(), &config, &mut notes).await;
+                    let r = push(
+                        dest,
+                        &snap,
+                        info.as_ref(),
+                        &config,
+                        last_pushed.as_deref(),
+                        &mut notes,
+                    )
+                    .await;
                     (
                         i,
                         outcome_for(dest, &snap, info.as_ref(), &r, notes, attempt, started),

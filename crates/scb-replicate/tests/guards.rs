@@ -293,3 +293,38 @@ async fn watch_holds_back_an_empty_file_and_replicates_the_next_good_one() {
         .count();
     assert_eq!(held, 1, "one report per held content: {:?}", events.all());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn watch_replicates_a_change_whose_mtime_went_backwards() {
+    // The clock stepped back (NTP correction, a restored file with preserved times): the
+    // watcher read the new content after the copy it pushed itself, so it follows it.
+    let dir = tempfile::tempdir().unwrap();
+    let source = dir.path().join("channel.backup");
+    lnd_write(&source, &backup(3, 1));
+    let dest = Destination::directory(dir.path().join("usb"));
+    let mut config = WatchConfig::new(&source, vec![dest.clone()]);
+    config.verifier = Some(counting_verifier());
+    fast(&mut config);
+    let events = Events::default();
+    let handle = Watcher::new(config).spawn(events.sink());
+    let ok = wait_for_async(Duration::from_secs(10), || {
+        let dest = dest.clone();
+        async move { latest(&dest).await == Some(backup(3, 1)) }
+    })
+    .await;
+    assert!(ok, "{:?}", events.all());
+    lnd_write(&source, &backup(3, 2));
+    set_mtime(&source, SystemTime::now() - Duration::from_secs(120));
+    let ok = wait_for_async(Duration::from_secs(10), || {
+        let dest = dest.clone();
+        async move { latest(&dest).await == Some(backup(3, 2)) }
+    })
+    .await;
+    handle.shutdown(Duration::from_secs(5)).await.unwrap();
+    assert!(ok, "{:?}", events.all());
+    assert!(
+        events.all().iter().all(|e| !e.is_failure()),
+        "{:?}",
+        events.all()
+    );
+}
