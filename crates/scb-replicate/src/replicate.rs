@@ -32,8 +32,11 @@ pub(crate) struct Pushed {
 
 /// Logs a warning about one push and keeps it for the push's status event.
 fn warn(notes: &mut Vec<String>, dest: &Destination, text: String) {
-    tracing::warn!(destination = %dest, "{text}");
-    notes.push(text);
+    // A retried conditional write meets the same facts again: say each once.
+    if !notes.contains(&text) {
+        tracing::warn!(destination = %dest, "{text}");
+        notes.push(text);
+    }
 }
 
 /// Stores `snap` at `dest`: history version first, then the latest copy (conditionally).
@@ -127,7 +130,7 @@ async fn check_order(
             dest,
             format!(
                 "the latest copy's version {} is stamped ahead of this clock; not trusted \
-                 for ordering, replaced",
+                 for ordering",
                 theirs.name
             ),
         );
