@@ -124,12 +124,8 @@ mod tests {
             })
             .unwrap();
         let shown = format!("{key:?}");
-        let secret_hex: String = key
-            .secret_key()
-            .secret_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let secret_hex =
+            bitcoin::hex::DisplayHex::to_lower_hex_string(&key.secret_key().secret_bytes()[..]);
         assert!(!shown.contains(&secret_hex[..16]), "{shown}");
         assert!(shown.contains(&key.public_key().to_string()), "{shown}");
     }

@@ -31,10 +31,16 @@ pub fn revocation_pubkey<C: Verification>(
     per_commitment_point: &PublicKey,
 ) -> Option<PublicKey> {
     let r = revocation_basepoint
-        .mul_tweak(secp, &tweak_scalar(revocation_basepoint, per_commitment_point)?)
+        .mul_tweak(
+            secp,
+            &tweak_scalar(revocation_basepoint, per_commitment_point)?,
+        )
         .ok()?;
     let p = per_commitment_point
-        .mul_tweak(secp, &tweak_scalar(per_commitment_point, revocation_basepoint)?)
+        .mul_tweak(
+            secp,
+            &tweak_scalar(per_commitment_point, revocation_basepoint)?,
+        )
         .ok()?;
     r.combine(&p).ok()
 }

@@ -24,7 +24,9 @@ pub enum RescueError {
         channel: OutPoint,
     },
     /// The stored commitment does not spend the channel's funding outpoint.
-    #[error("channel {channel}: the stored commitment spends {spends} instead of the funding outpoint")]
+    #[error(
+        "channel {channel}: the stored commitment spends {spends} instead of the funding outpoint"
+    )]
     WrongFundingInput {
         /// The channel's funding outpoint.
         channel: OutPoint,

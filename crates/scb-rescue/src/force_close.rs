@@ -58,7 +58,10 @@ fn inputs(single: &Single) -> Result<&CloseTxInputs, RescueError> {
 /// when the commitment does not spend the funding outpoint, when the peer's
 /// signature does not verify with our derived multisig key (wrong seed), or
 /// when the interpreter rejects the result.
-pub fn sign_commitment(single: &Single, ring: &RootKeyRing) -> Result<SignedCommitment, RescueError> {
+pub fn sign_commitment(
+    single: &Single,
+    ring: &RootKeyRing,
+) -> Result<SignedCommitment, RescueError> {
     let channel = single.funding_outpoint;
     let close = inputs(single)?;
     let key_err = |source| RescueError::Key { channel, source };
@@ -84,11 +87,20 @@ pub fn sign_commitment(single: &Single, ring: &RootKeyRing) -> Result<SignedComm
     match &funding.script {
         FundingScript::P2wsh { witness_script } => {
             let sighash = SighashCache::new(&tx)
-                .p2wsh_signature_hash(0, witness_script, funding.txout.value, EcdsaSighashType::All)
+                .p2wsh_signature_hash(
+                    0,
+                    witness_script,
+                    funding.txout.value,
+                    EcdsaSighashType::All,
+                )
                 .map_err(|e| malformed(channel, format!("sighash: {e}")))?;
             let msg = Message::from_digest(sighash.to_byte_array());
-            let theirs = ecdsa::Signature::from_der(&close.commit_sig)
-                .map_err(|e| malformed(channel, format!("peer's commitment signature is not DER: {e}")))?;
+            let theirs = ecdsa::Signature::from_der(&close.commit_sig).map_err(|e| {
+                malformed(
+                    channel,
+                    format!("peer's commitment signature is not DER: {e}"),
+                )
+            })?;
             let mut normalized = theirs;
             normalized.normalize_s();
             secp.verify_ecdsa(&msg, &normalized, &single.remote_chan_cfg.multisig_key)
@@ -116,9 +128,12 @@ pub fn sign_commitment(single: &Single, ring: &RootKeyRing) -> Result<SignedComm
                 step,
                 reason: e.to_string(),
             };
-            let height = close
-                .commit_height
-                .ok_or_else(|| malformed(channel, "taproot close-tx inputs without a commit height".into()))?;
+            let height = close.commit_height.ok_or_else(|| {
+                malformed(
+                    channel,
+                    "taproot close-tx inputs without a commit height".into(),
+                )
+            })?;
             if close.commit_sig.len() != 98 {
                 return Err(malformed(
                     channel,
@@ -135,7 +150,11 @@ pub fn sign_commitment(single: &Single, ring: &RootKeyRing) -> Result<SignedComm
             let ctx = taproot_key_agg(single, &ours, *tapscript_root)?;
             let prevouts = [funding.txout.clone()];
             let sighash = SighashCache::new(&tx)
-                .taproot_key_spend_signature_hash(0, &Prevouts::All(&prevouts), TapSighashType::Default)
+                .taproot_key_spend_signature_hash(
+                    0,
+                    &Prevouts::All(&prevouts),
+                    TapSighashType::Default,
+                )
                 .map_err(|e| malformed(channel, format!("sighash: {e}")))?;
             let msg = sighash.to_byte_array();
 
@@ -155,9 +174,13 @@ pub fn sign_commitment(single: &Single, ring: &RootKeyRing) -> Result<SignedComm
             let our_partial: PartialSignature =
                 musig2::sign_partial(&ctx, *multisig.secret_key(), sec_nonce, &agg_nonce, msg)
                     .map_err(|e| m2("signing", &e))?;
-            let sig: bitcoin::secp256k1::schnorr::Signature =
-                musig2::aggregate_partial_signatures(&ctx, &agg_nonce, [our_partial, their_partial], msg)
-                    .map_err(|e| m2("signature aggregation", &e))?;
+            let sig: bitcoin::secp256k1::schnorr::Signature = musig2::aggregate_partial_signatures(
+                &ctx,
+                &agg_nonce,
+                [our_partial, their_partial],
+                msg,
+            )
+            .map_err(|e| m2("signature aggregation", &e))?;
             let mut witness = Witness::new();
             witness.push(sig.as_ref());
             tx.input[0].witness = witness;

@@ -82,7 +82,10 @@ pub(crate) fn taproot_key_agg(
 /// (lnd ignores a root stored with another version).
 pub(crate) fn tapscript_root(single: &Single) -> Option<[u8; 32]> {
     if single.version == scb_wire::SingleVersion::TapscriptRoot {
-        single.close_tx_inputs.as_ref().and_then(|c| c.tapscript_root)
+        single
+            .close_tx_inputs
+            .as_ref()
+            .and_then(|c| c.tapscript_root)
     } else {
         None
     }

@@ -114,8 +114,8 @@ pub(crate) fn expected_scripts<C: Verification>(
     let mut out = ExpectedScripts::default();
 
     let to_local_key = per_commitment_point.and_then(|p| tweak_pubkey(secp, our_delay_base, p));
-    let revocation_key =
-        per_commitment_point.and_then(|p| revocation_pubkey(secp, &remote.revocation_base_point, p));
+    let revocation_key = per_commitment_point
+        .and_then(|p| revocation_pubkey(secp, &remote.revocation_base_point, p));
     let to_remote_key = if version == SingleVersion::Default {
         per_commitment_point.and_then(|p| tweak_pubkey(secp, &remote.payment_base_point, p))
     } else {
@@ -199,7 +199,9 @@ pub(crate) fn expected_scripts<C: Verification>(
     }
     let anchors = matches!(
         version,
-        SingleVersion::Anchors | SingleVersion::AnchorsZeroFeeHtlcTx | SingleVersion::ScriptEnforcedLease
+        SingleVersion::Anchors
+            | SingleVersion::AnchorsZeroFeeHtlcTx
+            | SingleVersion::ScriptEnforcedLease
     );
     if let Some(key) = to_remote_key {
         let key = bitcoin::PublicKey::new(key);
@@ -212,7 +214,10 @@ pub(crate) fn expected_scripts<C: Verification>(
             } else {
                 b
             };
-            let script = b.push_opcode(OP_PUSHNUM_1).push_opcode(OP_CSV).into_script();
+            let script = b
+                .push_opcode(OP_PUSHNUM_1)
+                .push_opcode(OP_CSV)
+                .into_script();
             out.to_remote = Some(ScriptBuf::new_p2wsh(&script.wscript_hash()));
             out.to_remote_csv = Some(1);
         } else if let Ok(wpkh) = key.wpubkey_hash() {
@@ -246,7 +251,11 @@ fn anchor_leaf() -> ScriptBuf {
 }
 
 /// Classifies every output of `tx` against the expected scripts.
-pub(crate) fn classify(tx: &Transaction, expected: &ExpectedScripts, csv: u16) -> Vec<ClassifiedOutput> {
+pub(crate) fn classify(
+    tx: &Transaction,
+    expected: &ExpectedScripts,
+    csv: u16,
+) -> Vec<ClassifiedOutput> {
     let is = |s: &Option<ScriptBuf>, spk: &ScriptBuf| s.as_ref() == Some(spk);
     tx.output
         .iter()

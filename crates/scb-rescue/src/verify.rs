@@ -15,14 +15,18 @@ pub fn verify_input(tx: &Transaction, spent: &[TxOut], index: usize) -> Result<(
         return Err(format!("no spent output for input {index}"));
     };
     let bytes = serialize(tx);
-    let utxos: Vec<bitcoinconsensus::Utxo> = spent
+    let utxos = spent
         .iter()
-        .map(|o| bitcoinconsensus::Utxo {
-            script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
-            script_pubkey_len: o.script_pubkey.len() as u32,
-            value: o.value.to_sat() as i64,
+        .map(|o| {
+            Ok(bitcoinconsensus::Utxo {
+                script_pubkey: o.script_pubkey.as_bytes().as_ptr(),
+                script_pubkey_len: u32::try_from(o.script_pubkey.len())
+                    .map_err(|_| "spent output script too long".to_owned())?,
+                value: i64::try_from(o.value.to_sat())
+                    .map_err(|_| "spent output amount out of range".to_owned())?,
+            })
         })
-        .collect();
+        .collect::<Result<Vec<_>, String>>()?;
     bitcoinconsensus::verify_with_flags(
         prev.script_pubkey.as_bytes(),
         prev.value.to_sat(),

@@ -55,9 +55,13 @@ fn check_cases(path: &Path) -> usize {
         // The funding output rebuilt from our derived key is the real one.
         assert_eq!(signed.funding.txout, funding, "{name}");
         // The referee, against the output recorded beside the backup.
-        verify_input(&signed.tx, &[funding.clone()], 0).unwrap_or_else(|e| panic!("{name}: {e}"));
+        verify_input(&signed.tx, std::slice::from_ref(&funding), 0)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
         let k = kinds(&signed);
-        eprintln!("{name}: v{:?} commitment {} fee {} {k:?}", signed.version, signed.commitment_number, signed.fee_sat);
+        eprintln!(
+            "{name}: v{:?} commitment {} fee {} {k:?}",
+            signed.version, signed.commitment_number, signed.fee_sat
+        );
         if name == "custom_channel" {
             // Its balance outputs carry tapscript leaves the backup lacks.
             assert!(!k.contains(&OutputKind::ToLocal), "{name}: {k:?}");
@@ -90,7 +94,8 @@ fn check_cases(path: &Path) -> usize {
 
 #[test]
 fn bundled_chantools_backups_give_interpreter_accepted_commitments() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chantools-regtest-cases.json");
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/chantools-regtest-cases.json");
     assert_eq!(check_cases(&path), 7);
 }
 
