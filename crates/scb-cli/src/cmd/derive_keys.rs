@@ -48,7 +48,7 @@ fn bitcoin_network(n: Network) -> Option<bitcoin::Network> {
         Network::Testnet4 => Some(bitcoin::Network::Testnet4),
         Network::Signet => Some(bitcoin::Network::Signet),
         Network::Regtest => Some(bitcoin::Network::Regtest),
-        _ => None,
+        Network::Simnet => None,
     }
 }
 
@@ -86,7 +86,7 @@ fn channel(s: &Single, ring: &RootKeyRing) -> CliResult<DerivedChannel> {
         scb_rescue::FundingScript::P2wsh { witness_script } => {
             Some(witness_script.as_bytes().to_lower_hex_string())
         }
-        _ => None,
+        scb_rescue::FundingScript::Taproot { .. } => None,
     };
     Ok(DerivedChannel {
         funding_outpoint: outpoint,
