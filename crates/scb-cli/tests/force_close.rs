@@ -310,39 +310,117 @@ fn fixture_key() -> Vec<String> {
     ]
 }
 
+/// Writes `decoded` (the vectors' JSON schema) as a backup for `seed` on
+/// regtest with `scb create`; returns the file.
+fn create_backup(dir: &Path, name: &str, decoded: &Value, seed: &str) -> String {
+    let spec = dir.join(format!("{name}.json"));
+    std::fs::write(&spec, decoded.to_string()).unwrap();
+    let file = dir.join(format!("{name}.backup"));
+    let made = run(
+        &[
+            "create",
+            "--from-json",
+            spec.to_str().unwrap(),
+            "--out",
+            file.to_str().unwrap(),
+            "--no-manifest",
+            "--network",
+            "regtest",
+            "--seed-hex",
+            seed,
+        ],
+        &[],
+    );
+    assert_eq!(made.status.code(), Some(0), "{}", stderr(&made));
+    file.display().to_string()
+}
+
 #[test]
 fn singles_without_close_tx_inputs_are_listed_as_skipped() {
-    let spec: Value = serde_json::from_slice(
-        &std::fs::read(crate_dir().join("tests/fixtures/channel.backup.json")).unwrap(),
-    )
-    .unwrap();
-    let file = crate_dir().join("tests/fixtures/channel.backup");
-    let bare: Vec<&str> = spec["singles"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|s| s["close_tx_inputs"].is_null())
-        .map(|s| s["funding_outpoint"].as_str().unwrap())
-        .collect();
-    assert!(bare.len() >= 2);
-    let key = fixture_key();
-    let mut args = vec!["force-close", file.to_str().unwrap(), "--format", "json"];
-    for b in &bare[..2] {
-        args.extend(["--channel", b]);
-    }
-    args.extend(key.iter().map(String::as_str));
-    // Nothing to sign: no confirmation is needed.
+    let dir = tempfile::tempdir().unwrap();
+    let c = case("anchors");
+    let seed = c["bip32_seed"].as_str().unwrap();
+    let mut decoded = c["decoded"].clone();
+    let mut bare = decoded["singles"][0].clone();
+    bare["close_tx_inputs"] = Value::Null;
+    bare["version"] = Value::from(3);
+    let bare_outpoint = "1111111111111111111111111111111111111111111111111111111111111111:1";
+    bare["funding_outpoint"] = Value::from(bare_outpoint);
+    bare.as_object_mut().unwrap().remove("funding_outpoint_raw");
+    decoded["singles"].as_array_mut().unwrap().push(bare);
+    let file = create_backup(dir.path(), "mixed", &decoded, seed);
+    let key = ["--network", "regtest", "--seed-hex", seed];
+    let mut args = vec![
+        "force-close",
+        &file,
+        "--accept-revoked-risk",
+        "--format",
+        "json",
+    ];
+    args.extend(key);
     let o = run(&args, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let v: Value = serde_json::from_str(&stdout(&o)).unwrap();
-    assert_eq!(v["channels"].as_array().unwrap().len(), 0);
+    assert_eq!(v["channels"].as_array().unwrap().len(), 1);
     let skipped = v["skipped"].as_array().unwrap();
-    assert_eq!(skipped.len(), 2);
-    assert_eq!(skipped[0]["funding_outpoint"], bare[0]);
+    assert_eq!(skipped.len(), 1);
+    assert_eq!(skipped[0]["funding_outpoint"], bare_outpoint);
     assert!(skipped[0]["reason"]
         .as_str()
         .unwrap()
         .contains("no close-tx inputs"));
+
+    // Only the bare channel selected: nothing to sign is an error.
+    let out = dir.path().join("signed");
+    let mut args = vec![
+        "force-close",
+        &file,
+        "--accept-revoked-risk",
+        "--channel",
+        bare_outpoint,
+        "--out-dir",
+        out.to_str().unwrap(),
+    ];
+    args.extend(key);
+    let o = run(&args, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stderr(&o).contains("nothing to sign"), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_taproot_single_with_a_shachain_public_key_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = case("taproot");
+    let seed = c["bip32_seed"].as_str().unwrap();
+    let mut decoded = c["decoded"].clone();
+    let node = decoded["singles"][0]["remote_node_pub"].clone();
+    decoded["singles"][0]["shachain_root"]["pubkey"] = node;
+    let file = create_backup(dir.path(), "legacy", &decoded, seed);
+    let o = run(
+        &[
+            "force-close",
+            &file,
+            "--accept-revoked-risk",
+            "--network",
+            "regtest",
+            "--seed-hex",
+            seed,
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", stderr(&o));
+    assert!(stdout(&o).is_empty());
+    let err = stderr(&o);
+    let line = err.lines().find(|l| l.starts_with("scb: error")).unwrap();
+    let outpoint = c["decoded"]["singles"][0]["funding_outpoint"]
+        .as_str()
+        .unwrap();
+    assert!(
+        line.contains(outpoint) && line.contains("legacy shachain root"),
+        "{line}"
+    );
 }
 
 #[test]

@@ -235,10 +235,13 @@ fn check_spends_funding(single: &Single, tx: &Transaction) -> Result<(), RescueE
     }
 }
 
-/// BOLT 3: the commitment number XORed with the lower 48 bits of
+/// The commitment number a commitment transaction carries in its locktime
+/// and sequence (BOLT 3): the number XORed with the lower 48 bits of
 /// `SHA256(opener payment basepoint || accepter payment basepoint)`, upper
 /// 24 bits in the sequence (under 0x80), lower 24 in the locktime (under 0x20).
-fn obscured_commitment_number(
+/// `tx` is a commitment of `single`'s channel; our payment base point comes
+/// from `ring`.
+pub fn obscured_commitment_number(
     single: &Single,
     ring: &RootKeyRing,
     tx: &Transaction,

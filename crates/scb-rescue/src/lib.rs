@@ -46,7 +46,7 @@ mod verify;
 
 pub use commit_keys::{revocation_pubkey, tweak_pubkey};
 pub use error::RescueError;
-pub use force_close::{sign_commitment, SignedCommitment};
+pub use force_close::{obscured_commitment_number, sign_commitment, SignedCommitment};
 pub use funding::{funding_output, multisig_script, FundingOutput, FundingScript};
 pub use outputs::{ClassifiedOutput, OutputKind};
 pub use shachain::{

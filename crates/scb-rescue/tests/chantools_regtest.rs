@@ -9,7 +9,9 @@ use std::path::Path;
 use bitcoin::hex::FromHex;
 use bitcoin::{Amount, ScriptBuf, TxOut};
 use scb_crypto::{BackupKey, Network, RootKeyRing};
-use scb_rescue::{sign_commitment, verify_input, OutputKind, SignedCommitment};
+use scb_rescue::{
+    obscured_commitment_number, sign_commitment, verify_input, OutputKind, SignedCommitment,
+};
 use scb_wire::Single;
 use serde_json::Value;
 
@@ -84,6 +86,13 @@ fn check_cases(path: &Path) -> usize {
             if matches!(o.kind, OutputKind::LocalAnchor | OutputKind::RemoteAnchor) {
                 assert_eq!(o.value_sat, 330, "{name}");
             }
+        }
+        // The number in locktime and sequence agrees with lnd's commit height
+        // (taproot singles store both).
+        let obscured = obscured_commitment_number(single, &ring, &signed.tx).unwrap();
+        assert_eq!(obscured, signed.commitment_number, "{name}");
+        if let Some(h) = single.close_tx_inputs.as_ref().unwrap().commit_height {
+            assert_eq!(obscured, h, "{name}");
         }
         let paid: u64 = signed.outputs.iter().map(|o| o.value_sat).sum();
         assert_eq!(signed.fee_sat + paid, funding.value.to_sat(), "{name}");

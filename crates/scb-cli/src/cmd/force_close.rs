@@ -263,8 +263,16 @@ pub fn run(args: &ForceCloseArgs) -> CliResult {
         }
     }
 
+    if signed.is_empty() {
+        return Err(CliError::Failed(format!(
+            "{}: nothing to sign: no selected channel carries close-tx inputs (lnd writes them \
+             from 0.19 on)",
+            input.label
+        )));
+    }
+
     eprintln!("{DANGER}");
-    if !signed.is_empty() && !args.accept_revoked_risk {
+    if !args.accept_revoked_risk {
         confirm(stdin_busy)?;
     }
 
