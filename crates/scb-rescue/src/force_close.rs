@@ -83,7 +83,13 @@ pub fn sign_commitment(
     };
 
     let mut tx = close.commit_tx.clone();
-    let rev_root = revocation_root(single, ring, &ours)?;
+    // Taproot signing needs the revocation root (its nonce); other versions
+    // need it only to classify `to_local`, which stays `other` without it.
+    let rev_root = match revocation_root(single, ring, &ours) {
+        Ok(root) => Some(root),
+        Err(e) if single.version.is_taproot() => return Err(e),
+        Err(_) => None,
+    };
     match &funding.script {
         FundingScript::P2wsh { witness_script } => {
             let sighash = SighashCache::new(&tx)
@@ -101,9 +107,11 @@ pub fn sign_commitment(
                     format!("peer's commitment signature is not DER: {e}"),
                 )
             })?;
-            let mut normalized = theirs;
-            normalized.normalize_s();
-            secp.verify_ecdsa(&msg, &normalized, &single.remote_chan_cfg.multisig_key)
+            // A high-S signature is valid by consensus but not relayed:
+            // use (and check) its low-S twin.
+            let mut theirs = theirs;
+            theirs.normalize_s();
+            secp.verify_ecdsa(&msg, &theirs, &single.remote_chan_cfg.multisig_key)
                 .map_err(|_| wrong_key())?;
             let mine = secp.sign_ecdsa(&msg, multisig.secret_key());
             let sig_of = |pk: &PublicKey| {
@@ -158,7 +166,10 @@ pub fn sign_commitment(
                 .map_err(|e| malformed(channel, format!("sighash: {e}")))?;
             let msg = sighash.to_byte_array();
 
-            let nonce_root = taproot_nonce_root(&rev_root);
+            let Some(rev_root) = rev_root.as_ref() else {
+                return Err(malformed(channel, "no revocation root".into()));
+            };
+            let nonce_root = taproot_nonce_root(rev_root);
             let sec_nonce = lnd_verification_nonce(&nonce_root, height, &ours);
             let our_nonce = sec_nonce.public_nonce();
             let agg_nonce = AggNonce::sum([&our_nonce, &their_nonce]);
@@ -197,10 +208,12 @@ pub fn sign_commitment(
     let delay_base = ring
         .derive_pubkey(single.local_chan_cfg.delay_base_point)
         .map_err(key_err)?;
-    let secret = lnd_shachain_at(&rev_root, commitment_number);
-    let point = bitcoin::secp256k1::SecretKey::from_slice(&secret[..])
-        .ok()
-        .map(|sk| PublicKey::from_secret_key(&secp, &sk));
+    let point = rev_root.as_ref().and_then(|root| {
+        let secret = lnd_shachain_at(root, commitment_number);
+        bitcoin::secp256k1::SecretKey::from_slice(&secret[..])
+            .ok()
+            .map(|sk| PublicKey::from_secret_key(&secp, &sk))
+    });
     let expected = expected_scripts(&secp, single, &ours, &delay_base, point.as_ref());
     let outputs = classify(&tx, &expected, single.local_chan_cfg.csv_delay);
     let paid: Amount = tx.output.iter().map(|o| o.value).sum();

@@ -9,11 +9,12 @@
 //! verification nonces from a second shachain, rooted at
 //! `HMAC-SHA256("taproot-rev-root", SHA256(root))` (lnd `chanstate/taproot.go`).
 
+use bitcoin::bip32::ChildNumber;
 use bitcoin::hashes::hmac::{Hmac, HmacEngine};
 use bitcoin::hashes::{sha256, Hash, HashEngine};
 use bitcoin::secp256k1::PublicKey;
 use scb_crypto::RootKeyRing;
-use scb_wire::Single;
+use scb_wire::{KeyLocator, Single};
 use zeroize::Zeroizing;
 
 use crate::RescueError;
@@ -53,20 +54,57 @@ pub fn revocation_root(
     match single.shachain_root.pubkey {
         None => ring.ecdh(loc, our_multisig).map_err(key_err),
         Some(stored) => {
-            // Legacy scheme: the root is the private key itself.
-            let key = ring.derive_private_key(loc).map_err(key_err)?;
+            // Legacy scheme: the root is the private key itself. lnd finds
+            // it by scanning the family when the stored index is 0
+            // (`keychain/btcwallet.go` `DerivePrivKey`); a key at the stored
+            // index that is not the stored one is searched for the same way.
+            let mut key = ring.derive_private_key(loc).map_err(key_err)?;
             if key.public_key() != stored {
-                return Err(RescueError::Malformed {
-                    channel,
-                    what: format!(
-                        "the shachain root's stored public key {stored} is not the key at family {} index {} of this seed",
-                        loc.family, loc.index
-                    ),
-                });
+                let index = scan_for_pubkey(ring, loc.family, &stored)
+                    .map_err(key_err)?
+                    .ok_or_else(|| RescueError::Malformed {
+                        channel,
+                        what: format!(
+                            "the shachain root's stored public key {stored} is not among the first {MAX_KEY_RANGE_SCAN} keys of family {} of this seed",
+                            loc.family
+                        ),
+                    })?;
+                key = ring
+                    .derive_private_key(KeyLocator {
+                        family: loc.family,
+                        index,
+                    })
+                    .map_err(key_err)?;
             }
             Ok(Zeroizing::new(key.secret_key().secret_bytes()))
         }
     }
+}
+
+/// How many indexes lnd scans for a key it knows only by its public key
+/// (`keychain.MaxKeyRangeScan`).
+pub const MAX_KEY_RANGE_SCAN: u32 = 100_000;
+
+/// The index of `wanted` in `m/1017'/coin'/family'/0/*`, scanning as lnd does.
+fn scan_for_pubkey(
+    ring: &RootKeyRing,
+    family: u32,
+    wanted: &PublicKey,
+) -> Result<Option<u32>, scb_crypto::KeyError> {
+    let secp = bitcoin::secp256k1::Secp256k1::verification_only();
+    let branch = ring
+        .account_xpub(family)?
+        .ckd_pub(&secp, ChildNumber::Normal { index: 0 })
+        .map_err(scb_crypto::KeyError::ExtendedKey)?;
+    for index in 0..MAX_KEY_RANGE_SCAN {
+        // An invalid child (probability 2^-127) is skipped, as btcwallet does.
+        if let Ok(child) = branch.ckd_pub(&secp, ChildNumber::Normal { index }) {
+            if child.public_key == *wanted {
+                return Ok(Some(index));
+            }
+        }
+    }
+    Ok(None)
 }
 
 /// The root of a taproot channel's nonce shachain.
@@ -126,6 +164,40 @@ mod tests {
                 "{seed} {index}"
             );
         }
+    }
+
+    #[test]
+    fn legacy_root_is_the_private_key_found_by_scanning_the_family() {
+        let ring = RootKeyRing::from_seed(&[3u8; 32], scb_crypto::Network::Regtest).unwrap();
+        let secp = bitcoin::secp256k1::Secp256k1::new();
+        let multisig = PublicKey::from_secret_key(
+            &secp,
+            &bitcoin::secp256k1::SecretKey::from_slice(&[1u8; 32]).unwrap(),
+        );
+        let target = KeyLocator {
+            family: 5,
+            index: 37,
+        };
+        let key = ring.derive_private_key(target).unwrap();
+        let cases: serde_json::Value = serde_json::from_str(include_str!(
+            "../tests/fixtures/chantools-regtest-cases.json"
+        ))
+        .unwrap();
+        let mut single: Single =
+            serde_json::from_value(cases["cases"][0]["decoded"]["singles"][0].clone()).unwrap();
+        // Stored as lnd's legacy format: the public key, index 0.
+        single.shachain_root.pubkey = Some(key.public_key());
+        single.shachain_root.locator = KeyLocator {
+            family: 5,
+            index: 0,
+        };
+        let root = revocation_root(&single, &ring, &multisig).unwrap();
+        assert_eq!(*root, key.secret_key().secret_bytes());
+        // The modern scheme: ECDH with our multisig key.
+        single.shachain_root.pubkey = None;
+        single.shachain_root.locator = target;
+        let root = revocation_root(&single, &ring, &multisig).unwrap();
+        assert_eq!(*root, *ring.ecdh(target, &multisig).unwrap());
     }
 
     #[test]
