@@ -142,6 +142,12 @@ pub fn sign_commitment(
                     "taproot close-tx inputs without a commit height".into(),
                 )
             })?;
+            if height > crate::SHACHAIN_START_INDEX {
+                return Err(malformed(
+                    channel,
+                    format!("commit height {height} is beyond the 2^48 states a channel can have"),
+                ));
+            }
             if close.commit_sig.len() != 98 {
                 return Err(malformed(
                     channel,

@@ -109,6 +109,39 @@ proptest! {
     }
 }
 
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// Whatever the close-tx inputs hold, signing returns a result (an error
+    /// for anything the peer did not sign), never a panic.
+    #[test]
+    fn arbitrary_close_tx_inputs_never_panic(
+        case in 0usize..7,
+        version in 0u8..8,
+        inputs in 0usize..3,
+        lock in any::<u32>(),
+        sequence in any::<u32>(),
+        sig in prop::collection::vec(any::<u8>(), 0..120),
+        height in prop::option::of(any::<u64>()),
+        root in prop::option::of(any::<[u8; 32]>()),
+    ) {
+        let c = &cases()[case];
+        let mut single = c.single.clone();
+        single.version = scb_wire::SingleVersion::ALL[usize::from(version)];
+        let close = single.close_tx_inputs.as_mut().unwrap();
+        let template = close.commit_tx.input[0].clone();
+        close.commit_tx.input = vec![template; inputs];
+        close.commit_tx.lock_time = bitcoin::absolute::LockTime::from_consensus(lock);
+        for i in &mut close.commit_tx.input {
+            i.sequence = bitcoin::Sequence(sequence);
+        }
+        close.commit_sig = sig;
+        close.commit_height = height;
+        close.tapscript_root = root;
+        let _ = sign_commitment(&single, &c.ring);
+    }
+}
+
 #[test]
 fn signing_is_deterministic_and_repeats_the_verified_transaction() {
     for c in cases() {
