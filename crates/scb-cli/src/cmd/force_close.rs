@@ -210,7 +210,14 @@ fn text(report: &Report, versions: &[Single]) -> String {
 
 /// Asks for a typed YES on the terminal; without a terminal, refuses.
 fn confirm(stdin_busy: bool) -> CliResult {
-    if stdin_busy || !std::io::stdin().is_terminal() {
+    let terminal = !stdin_busy && std::io::stdin().is_terminal();
+    confirm_from(terminal, &mut std::io::stdin().lock())
+}
+
+/// The confirmation itself: `terminal` says whether `answer` is a person at
+/// a terminal; only the exact line `YES` confirms.
+fn confirm_from(terminal: bool, answer: &mut dyn BufRead) -> CliResult {
+    if !terminal {
         return Err(CliError::Failed(
             "refusing to sign without --accept-revoked-risk: stdin is not a terminal to type YES on"
                 .into(),
@@ -219,11 +226,10 @@ fn confirm(stdin_busy: bool) -> CliResult {
     eprint!("Type YES to sign anyway: ");
     let _ = std::io::stderr().flush();
     let mut line = String::new();
-    std::io::stdin()
-        .lock()
+    answer
         .read_line(&mut line)
         .map_err(|e| CliError::Failed(format!("cannot read from the terminal: {e}")))?;
-    if line.trim() == "YES" {
+    if line.trim_end_matches(['\r', '\n']) == "YES" {
         Ok(())
     } else {
         Err(CliError::Failed(
@@ -297,4 +303,20 @@ pub fn run(args: &ForceCloseArgs) -> CliResult {
         Format::Text => text(&report, &singles),
     };
     emit(&out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_an_exact_yes_at_a_terminal_confirms() {
+        assert!(confirm_from(true, &mut &b"YES\n"[..]).is_ok());
+        assert!(confirm_from(true, &mut &b"YES\r\n"[..]).is_ok());
+        for answer in [&b"yes\n"[..], b"Y\n", b"YES please\n", b"\n", b""] {
+            assert!(confirm_from(true, &mut &answer[..]).is_err(), "{answer:?}");
+        }
+        let err = confirm_from(false, &mut &b"YES\n"[..]).unwrap_err();
+        assert!(err.to_string().contains("--accept-revoked-risk"), "{err}");
+    }
 }
