@@ -142,6 +142,9 @@ when any destination failed or held a version back.")]
 Example:
   scb fetch s3://bucket/node1 --out channel.backup --rootkey-file rootkey.xprv")]
     Fetch(FetchArgs),
+    /// LAST RESORT: sign our stored commitment of each channel from the backup (never broadcast).
+    #[command(name = "force-close", after_help = crate::cmd::force_close::AFTER_HELP)]
+    ForceClose(crate::cmd::force_close::ForceCloseArgs),
 }
 
 /// `scb dump`.
@@ -158,6 +161,10 @@ pub struct DumpArgs {
     /// Skip singles of unknown (newer) versions instead of failing (not lnd behaviour).
     #[arg(long)]
     pub skip_unknown_versions: bool,
+    /// Also show, per channel, our public key at each key locator and the funding output
+    /// script and address rebuilt from them (to find the channel on a block explorer).
+    #[arg(long)]
+    pub derive_keys: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }

@@ -62,6 +62,7 @@ mod key;
 mod keyring;
 mod network;
 mod pack;
+mod private;
 
 pub use cipher::{NONCE_LEN, OVERHEAD, TAG_LEN};
 pub use error::{KeyError, UnpackError};
@@ -75,6 +76,7 @@ pub use pack::{
     pack_multi, pack_single, pack_singles, unpack_multi, unpack_multi_with, unpack_single,
     unpack_singles, PackedMulti, PackedSingle, EMPTY_MULTI_PACKED_LEN,
 };
+pub use private::DerivedPrivateKey;
 /// The operating system's CSPRNG, for the `rng` arguments of the pack functions.
 pub use rand_core::OsRng;
 /// A byte buffer that is wiped when dropped (what decryption returns).

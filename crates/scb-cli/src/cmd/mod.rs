@@ -2,9 +2,11 @@
 
 pub mod archive;
 pub mod create;
+pub mod derive_keys;
 pub mod diff;
 pub mod dump;
 pub mod filter;
+pub mod force_close;
 pub mod merge;
 pub mod replicate;
 pub mod restore_plan;
@@ -30,5 +32,6 @@ pub fn run(command: &Command) -> CliResult {
         Command::Filter(a) => filter::run(a),
         Command::Watch(a) => replicate::watch(a),
         Command::Fetch(a) => replicate::fetch(a),
+        Command::ForceClose(a) => force_close::run(a),
     }
 }
