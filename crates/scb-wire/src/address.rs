@@ -142,6 +142,28 @@ impl Address {
         Ok(())
     }
 
+    /// The number of bytes [`Address::encode`] appends (when it succeeds).
+    ///
+    /// ```
+    /// use scb_wire::Address;
+    /// let a = Address::Dns { host: b"example.com".to_vec(), port: 9735 };
+    /// let mut out = Vec::new();
+    /// a.encode(&mut out).unwrap();
+    /// assert_eq!(a.encoded_len(), out.len());
+    /// ```
+    pub fn encoded_len(&self) -> usize {
+        // Descriptor byte, payload, u16 port.
+        match self {
+            Self::Ipv4 { .. } => 1 + 4 + 2,
+            Self::Ipv6 { ip, .. } if ip.to_ipv4_mapped().is_some() => 1 + 4 + 2,
+            Self::Ipv6 { .. } => 1 + 16 + 2,
+            Self::TorV2 { .. } => 1 + 10 + 2,
+            Self::TorV3 { .. } => 1 + 35 + 2,
+            Self::Dns { host, .. } => 1 + 1 + host.len() + 2,
+            Self::Opaque(bytes) => bytes.len(),
+        }
+    }
+
     /// Parses the JSON form `{"type", "address"}` of the test vectors:
     /// `kind` is the descriptor name (see [`Address::kind`]) and `text` is
     /// what Go's `net.Addr.String()` prints (the inverse of `Display`).
@@ -241,6 +263,11 @@ pub fn encode_address_list(addresses: &[Address], out: &mut Vec<u8>) -> Result<(
         a.encode(out)?;
     }
     Ok(())
+}
+
+/// The number of bytes [`encode_address_list`] appends (when it succeeds).
+pub fn encoded_address_list_len(addresses: &[Address]) -> usize {
+    addresses.iter().map(Address::encoded_len).sum()
 }
 
 /// Decodes the entries of an address list (the `L` bytes after the u16 list
