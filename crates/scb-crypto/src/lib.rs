@@ -64,7 +64,7 @@ mod network;
 mod pack;
 
 pub use cipher::{NONCE_LEN, OVERHEAD, TAG_LEN};
-pub use error::{KeyError, UnpackError};
+pub use error::{KeyError, PackError, UnpackError};
 pub use key::{BackupKey, KeyId};
 pub use keyring::{
     AccountXpubKeyRing, DerivationScheme, KeyRing, RootKeyRing, BACKUP_KEY_FAMILY,
