@@ -244,8 +244,11 @@ mod tests {
     fn pack_errors_say_what_failed_once() {
         let key = BackupKey::from_bytes([7; 32]);
         let file = include_bytes!("../tests/fixtures/channel.backup");
-        let mut multi =
-            unpack_multi(file, &BackupKey::from_xprv_str(TPRV, Network::Testnet).unwrap()).unwrap();
+        let mut multi = unpack_multi(
+            file,
+            &BackupKey::from_xprv_str(TPRV, Network::Testnet).unwrap(),
+        )
+        .unwrap();
         multi.singles[1].funding_outpoint.vout = 70_000;
         let err = pack_singles(&multi.singles, &key, &mut OsRng).unwrap_err();
         assert_eq!(err.to_string(), "single 1 of the list cannot be packed");

@@ -56,8 +56,8 @@ impl Birthday {
         use chrono::Datelike;
         // At most 65,535 days after 2009: far inside chrono's range (about
         // 262,000 years either side of year 0), so the addition cannot overflow.
-        let date = chrono::DateTime::UNIX_EPOCH.date_naive()
-            + chrono::Days::new(self.unix_time() / DAY);
+        let date =
+            chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(self.unix_time() / DAY);
         (date.year(), date.month(), date.day())
     }
 }

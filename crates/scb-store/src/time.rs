@@ -26,7 +26,11 @@ pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
     let date = i32::try_from(days.saturating_add(UNIX_EPOCH_FROM_CE))
         .ok()
         .and_then(NaiveDate::from_num_days_from_ce_opt)
-        .unwrap_or(if days < 0 { NaiveDate::MIN } else { NaiveDate::MAX });
+        .unwrap_or(if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        });
     (i64::from(date.year()), date.month(), date.day())
 }
 

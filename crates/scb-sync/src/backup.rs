@@ -111,7 +111,7 @@ pub(crate) async fn with_addresses_lenient<A: AddressSource>(
         Err(err) => tracing::warn!(
             channel = %single.funding_outpoint,
             %peer,
-            error = %err,
+            error = &*err as &dyn std::error::Error,
             "address source failed; keeping the channel source's addresses"
         ),
     }

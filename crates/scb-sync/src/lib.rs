@@ -183,8 +183,11 @@ mod swapper;
 mod worker;
 
 pub use backup::{fetch_backup_for_channel, fetch_static_channel_backups, ChannelBackup};
+pub use config::{DiskOnlyPolicy, ShrinkPolicy, SwapperConfig};
 pub use error::{BoxError, SharedError, SyncError};
 pub use file_store::{FileStore, QuarantinedFile, UnreadablePolicy};
+#[cfg(any(test, feature = "test-utils"))]
+pub use memory_store::{MemoryStore, SimulatedFailure, SwapRecord};
 pub use node::{
     AddressSource, ChannelEvent, ChannelEventReceiver, ChannelLookup, ChannelNotifier,
     ChannelSource, PeerAddresses,
@@ -193,8 +196,5 @@ pub use recover::{
     recover, unpack_and_recover_multi, unpack_and_recover_singles, ChannelOutcome, ChannelReport,
     ChannelRestorer, PeerConnector, RecoverOptions, RecoveryReport, RestoreError,
 };
-pub use config::{DiskOnlyPolicy, ShrinkPolicy, SwapperConfig};
-#[cfg(any(test, feature = "test-utils"))]
-pub use memory_store::{MemoryStore, SimulatedFailure, SwapRecord};
 pub use store::BackupStore;
 pub use swapper::{start_swapper, SwapperHandle, SwapperStatus};

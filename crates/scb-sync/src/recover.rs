@@ -189,7 +189,7 @@ where
                 Some(ChannelOutcome::AlreadyExisted)
             }
             Err(RestoreError::Failed(err)) => {
-                tracing::warn!(channel = %single.funding_outpoint, error = %err, "channel restore failed");
+                tracing::warn!(channel = %single.funding_outpoint, error = &*err as &dyn std::error::Error, "channel restore failed");
                 Some(ChannelOutcome::RestoreFailed(share(err)))
             }
         };
@@ -209,7 +209,7 @@ where
         let outcome = match result {
             Ok(()) => ChannelOutcome::Restored,
             Err(err) => {
-                tracing::warn!(%peer, error = %err, "connecting to peer for restore failed");
+                tracing::warn!(%peer, error = &*err as &dyn std::error::Error, "connecting to peer for restore failed");
                 ChannelOutcome::ConnectFailed(share(err))
             }
         };

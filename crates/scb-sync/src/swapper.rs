@@ -212,7 +212,7 @@ where
                 }
                 Ok(ChannelLookup::Open(_)) => false,
                 Err(err) => {
-                    tracing::warn!(channel = %outpoint, error = %err, "cannot tell whether a stored channel is closed; keeping it");
+                    tracing::warn!(channel = %outpoint, error = &*err as &dyn std::error::Error, "cannot tell whether a stored channel is closed; keeping it");
                     false
                 }
             };

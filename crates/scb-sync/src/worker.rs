@@ -259,7 +259,10 @@ impl<S: BackupStore> Worker<S> {
             &self.allowed_drops,
             self.config.shrink,
         ) {
-            tracing::error!(error = %err, "backup rewrite refused");
+            tracing::error!(
+                error = &err as &dyn std::error::Error,
+                "backup rewrite refused"
+            );
             self.blocked = true;
             self.retry_at = None;
             self.fail(&err);
@@ -300,7 +303,11 @@ impl<S: BackupStore> Worker<S> {
                 };
                 let wait = self.backoff();
                 self.retry_at = Some(Instant::now() + wait);
-                tracing::error!(error = %err, retry_in_ms = wait.as_millis(), "backup swap failed");
+                tracing::error!(
+                    error = &err as &dyn std::error::Error,
+                    retry_in_ms = wait.as_millis(),
+                    "backup swap failed"
+                );
                 self.fail(&err);
                 Err(err)
             }
