@@ -58,10 +58,7 @@ where
     C: ChannelSource,
     A: AddressSource,
 {
-    let all = channels
-        .fetch_all_channels()
-        .await
-        .map_err(|e| SyncError::ChannelSource { source: share(e) })?;
+    let all = fetch_all_channels(channels).await?;
     let mut out = Vec::with_capacity(all.len());
     for single in all {
         let outpoint = single.funding_outpoint;
@@ -91,6 +88,16 @@ async fn with_addresses<A: AddressSource>(
             source: share(e),
         }),
     }
+}
+
+/// Every open channel the node reports; a failing source fails the call.
+pub(crate) async fn fetch_all_channels<C: ChannelSource>(
+    channels: &C,
+) -> Result<Vec<Single>, SyncError> {
+    channels
+        .fetch_all_channels()
+        .await
+        .map_err(|e| SyncError::ChannelSource { source: share(e) })
 }
 
 /// The swapper's lenient variant: an unknown peer or a failing lookup keeps the

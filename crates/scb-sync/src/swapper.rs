@@ -13,7 +13,9 @@ use tokio::sync::{mpsc, oneshot, watch};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use crate::backup::{fetch_static_channel_backups, with_addresses_lenient, ChannelBackup};
+use crate::backup::{
+    fetch_all_channels, fetch_static_channel_backups, with_addresses_lenient, ChannelBackup,
+};
 use crate::error::share;
 use crate::node::{AddressSource, ChannelLookup, ChannelNotifier, ChannelSource};
 use crate::store::BackupStore;
@@ -168,10 +170,7 @@ where
     A: AddressSource,
     N: ChannelNotifier,
 {
-    let live = channels
-        .fetch_all_channels()
-        .await
-        .map_err(|e| SyncError::ChannelSource { source: share(e) })?;
+    let live = fetch_all_channels(channels).await?;
     let mut memory = BTreeMap::new();
     for single in live {
         let single = with_addresses_lenient(single, addresses).await;
