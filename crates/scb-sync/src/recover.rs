@@ -22,9 +22,10 @@ pub enum RestoreError {
     /// is a variant, not an error identity to compare (lnd's weak spot, 11.2).
     #[error("channel already exists")]
     AlreadyExists,
-    /// Any other failure.
-    #[error("{0}")]
-    Failed(#[source] BoxError),
+    /// Any other failure: displayed as the node's error itself, whose cause
+    /// is then its `source()` (said once, not twice).
+    #[error(transparent)]
+    Failed(BoxError),
 }
 
 /// The node's side of a restore: turns a single into a channel shell.
@@ -293,4 +294,22 @@ where
         source: Arc::new(err),
     })?;
     Ok(recover(&multi.singles, restorer, connector, options).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_failure_shows_the_node_error_and_its_cause_once_each() {
+        let io = std::io::Error::other("disk full");
+        let node: BoxError = Box::new(SyncError::Unpack {
+            what: "single 3".to_owned(),
+            source: Arc::new(io),
+        });
+        let err = RestoreError::Failed(node);
+        assert_eq!(err.to_string(), "unable to unpack backup single 3");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("disk full"));
+    }
 }
