@@ -87,6 +87,7 @@
 extern crate alloc;
 
 mod address;
+mod address_text;
 mod error;
 mod framing;
 #[doc(hidden)]
