@@ -52,7 +52,8 @@
 //! - **Errors.** Under 24 bytes is [`UnpackError::TooShort`]. A wrong key and
 //!   corrupted bytes are the same [`UnpackError::Authentication`]: the
 //!   AEAD cannot tell them apart (neither can lnd). Bytes that decrypt but
-//!   do not decode are [`UnpackError::Decode`].
+//!   do not decode are [`UnpackError::Decode`]. Packing fails only on
+//!   values lnd's encoder refuses too ([`PackError::Encode`]).
 //! - **Secrets.** [`BackupKey`], [`RootKeyRing`] and decrypted plaintexts
 //!   are zeroized on drop and never shown by `Debug`.
 
@@ -65,7 +66,7 @@ mod pack;
 mod private;
 
 pub use cipher::{NONCE_LEN, OVERHEAD, TAG_LEN};
-pub use error::{KeyError, UnpackError};
+pub use error::{KeyError, PackError, UnpackError};
 pub use key::{BackupKey, KeyId};
 pub use keyring::{
     AccountXpubKeyRing, DerivationScheme, KeyRing, RootKeyRing, BACKUP_KEY_FAMILY,

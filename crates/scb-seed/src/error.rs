@@ -59,6 +59,6 @@ pub enum SeedError {
     #[error("aez authentication failed")]
     AezAuthentication,
     /// The BIP39 mnemonic was refused (word count, unknown word, checksum).
-    #[error("invalid bip39 mnemonic: {0}")]
+    #[error("invalid bip39 mnemonic")]
     Bip39(#[source] bip39::Error),
 }
