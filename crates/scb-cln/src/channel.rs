@@ -46,6 +46,8 @@ impl fmt::Debug for NodeId {
 }
 
 /// What differs between the two channel encodings.
+// Modern channels are the common case; boxing their TLVs would only add noise.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ChannelFormat {
     /// `legacy_scb_chan` (message 6135, before v25.05): an unused byte after
@@ -129,24 +131,23 @@ impl Channel {
         let funding_sat = r.u64("funding amount")?;
         let type_len = r.u16("channel_type length")?;
         let channel_type = r.take(usize::from(type_len), "channel_type")?.to_vec();
-        let format = match unused {
-            Some(unused) => ChannelFormat::Legacy { unused },
-            None => {
-                let offset = r.offset();
-                let len_tlv = r.u32("len_tlv")?;
-                let left = r.remaining();
-                // Core Lightning's generated code reads past its buffer here.
-                let stream = usize::try_from(len_tlv)
-                    .ok()
-                    .filter(|&l| l <= left)
-                    .ok_or(Error::TlvStreamPastEnd {
-                        len_tlv,
-                        offset,
-                        left,
-                    })
-                    .and_then(|l| r.take(l, "tlv stream"))?;
-                ChannelFormat::Modern(ChannelTlvs::decode(stream, offset + 4)?)
-            }
+        let format = if let Some(unused) = unused {
+            ChannelFormat::Legacy { unused }
+        } else {
+            let offset = r.offset();
+            let len_tlv = r.u32("len_tlv")?;
+            let left = r.remaining();
+            // Core Lightning's generated code reads past its buffer here.
+            let stream = usize::try_from(len_tlv)
+                .ok()
+                .filter(|&l| l <= left)
+                .ok_or(Error::TlvStreamPastEnd {
+                    len_tlv,
+                    offset,
+                    left,
+                })
+                .and_then(|l| r.take(l, "tlv stream"))?;
+            ChannelFormat::Modern(ChannelTlvs::decode(stream, offset + 4)?)
         };
         Ok(Self {
             id,

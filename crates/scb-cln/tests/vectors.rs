@@ -74,8 +74,7 @@ fn check_case(case: &Value) {
         Some(p) => assert_eq!(
             decrypted
                 .as_ref()
-                .map(|d| d.to_lower_hex_string())
-                .unwrap_or_else(|e| panic!("{name}: {e}")),
+                .map_or_else(|e| panic!("{name}: {e}"), |d| d.to_lower_hex_string()),
             p,
             "{name}: plaintext"
         ),
