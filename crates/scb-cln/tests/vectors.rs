@@ -221,3 +221,17 @@ fn clnemerg_form_of_every_vector_file_decodes_to_the_same_bytes() {
         assert_eq!(scb_cln::bech32::decode(&text).unwrap(), file);
     }
 }
+
+/// The `empty` vector's file in the `clnemerg1…` form, computed by an
+/// independent bech32 implementation (BIP 173's reference code, without the
+/// 90-character limit), as `lightning-hsmtool getemergencyrecover` prints it.
+const EMPTY_CLNEMERG: &str = "clnemerg1cgxwl8kwkwn8g2t3t4v3vffnjqvlm724am6sldawcawjtwjeaf8jh0gl27pe706l48h57ml4ju24g6nmghnxxn3nwwms23xfsh";
+
+#[test]
+fn clnemerg_form_matches_an_independent_bech32_encoder() {
+    let cases = load(&fixture());
+    let empty = cases.iter().find(|c| c["name"] == "empty").unwrap();
+    let file = hex(empty, "file_hex");
+    assert_eq!(scb_cln::bech32::encode(&file).unwrap(), EMPTY_CLNEMERG);
+    assert_eq!(scb_cln::bech32::decode(EMPTY_CLNEMERG).unwrap(), file);
+}
