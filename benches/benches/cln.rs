@@ -21,17 +21,28 @@ const SIZES: [usize; 3] = [1, 100, 1_000];
 
 fn case(name: &str) -> Value {
     let v: Value = serde_json::from_str(CASES).unwrap();
-    v["cases"].as_array().unwrap().iter().find(|c| c["name"] == name).unwrap().clone()
+    v["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap()
+        .clone()
 }
 
 fn hsm(c: &Value) -> HsmSecret {
-    HsmSecret::from_bytes(&Vec::from_hex(c["hsm"]["hsm_secret_hex"].as_str().unwrap()).unwrap()).unwrap()
+    HsmSecret::from_bytes(&Vec::from_hex(c["hsm"]["hsm_secret_hex"].as_str().unwrap()).unwrap())
+        .unwrap()
 }
 
 fn sample(n: usize) -> (Backup, ScbKey) {
     let c = case("mixed_addresses");
     let key = hsm(&c).secret_data(None).unwrap().scb_key();
-    let base = scb_cln::open(&Vec::from_hex(c["file_hex"].as_str().unwrap()).unwrap(), &key).unwrap();
+    let base = scb_cln::open(
+        &Vec::from_hex(c["file_hex"].as_str().unwrap()).unwrap(),
+        &key,
+    )
+    .unwrap();
     let channels = (0..n)
         .map(|i| {
             let mut ch = base.channels[i % base.channels.len()].clone();
@@ -62,9 +73,15 @@ fn open_seal(c: &mut Criterion) {
         g.bench_with_input(BenchmarkId::new("decrypt_only", n), &file, |b, f| {
             b.iter(|| scb_cln::decrypt(black_box(f), &key).unwrap());
         });
-        g.bench_with_input(BenchmarkId::new("floor_seal_plaintext", n), &plaintext, |b, p| {
-            b.iter(|| scb_cln::seal_plaintext(black_box(p), &key, Tag::Message, &mut OsRng).unwrap());
-        });
+        g.bench_with_input(
+            BenchmarkId::new("floor_seal_plaintext", n),
+            &plaintext,
+            |b, p| {
+                b.iter(|| {
+                    scb_cln::seal_plaintext(black_box(p), &key, Tag::Message, &mut OsRng).unwrap()
+                });
+            },
+        );
         g.finish();
     }
 }
