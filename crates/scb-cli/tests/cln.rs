@@ -395,3 +395,53 @@ fn diff_of_two_files_under_one_hsm_secret() {
         out(&o)
     );
 }
+
+#[test]
+fn restore_plan_warns_when_a_channel_id_repeats() {
+    let dir = tempfile::tempdir().unwrap();
+    let c = case("mixed_addresses");
+    let (_, hsm) = files(dir.path(), &c);
+    let mut decoded = c["decoded"].clone();
+    decoded["channels"][2]["id"] = decoded["channels"][0]["id"].clone();
+    let spec = dir.path().join("spec.json");
+    std::fs::write(&spec, decoded.to_string()).unwrap();
+    let file = dir.path().join("emergency.recover");
+    let o = scb(
+        &[
+            "create",
+            "--from-json",
+            s(&spec),
+            "--out",
+            s(&file),
+            "--hsm-secret-file",
+            s(&hsm),
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let o = scb(
+        &[
+            "restore-plan",
+            s(&file),
+            "--hsm-secret-file",
+            s(&hsm),
+            "--format",
+            "json",
+        ],
+        &[],
+    );
+    let v: Value = serde_json::from_slice(&o.stdout).unwrap();
+    let warned: Vec<bool> = v["channels"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|ch| {
+            ch["warnings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|w| w.as_str().unwrap().contains("repeats"))
+        })
+        .collect();
+    assert_eq!(warned, vec![false, false, true, false]);
+}

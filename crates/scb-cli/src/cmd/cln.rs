@@ -369,8 +369,18 @@ fn penalty(c: &Channel) -> Result<(), &'static str> {
     }
 }
 
-fn plan_warnings(c: &Channel) -> Vec<String> {
+/// Warnings for channel `i` of `backup`.
+fn plan_warnings(backup: &Backup, i: usize) -> Vec<String> {
     let mut w = Vec::new();
+    let Some(c) = backup.channels.get(i) else {
+        return w;
+    };
+    if backup.channels[..i].iter().any(|o| o.id == c.id) {
+        w.push(format!(
+            "Core Lightning id {} repeats an earlier channel's: emergencyrecover skips this one",
+            c.id
+        ));
+    }
     if c.address.port() == 0 {
         w.push("port 0: Core Lightning will not dial this address; it needs the peer's address from gossip".into());
     }
@@ -394,15 +404,16 @@ pub fn restore_plan(args: &RestorePlanArgs, hsm: &Path) -> CliResult {
     let key = resolve_hsm(hsm, args.file == "-")?;
     let input = read_emergency_recover(&args.file)?;
     let backup = open(&input, &key)?;
-    const ACTION: &str = "emergencyrecover makes a stub channel (skipped if the node already has this \
-        channel id), connects to the peer and asks it to force-close; the node then sweeps its output \
+    const ACTION: &str = "emergencyrecover makes a stub channel (skipped when the node's database \
+        already has a channel with its Core Lightning id), connects to the peer and asks it to force-close; the node then sweeps its output \
         from the peer's commitment";
     let text = match args.format {
         Format::Json => {
             let channels: Vec<Value> = backup
                 .channels
                 .iter()
-                .map(|c| {
+                .enumerate()
+                .map(|(i, c)| {
                     json!({
                         "id": c.id,
                         "channel_id": c.channel_id.to_lower_hex_string(),
@@ -412,7 +423,7 @@ pub fn restore_plan(args: &RestorePlanArgs, hsm: &Path) -> CliResult {
                         "funding_sat": c.funding_sat,
                         "action": ACTION,
                         "penalty_possible": penalty(c).is_ok(),
-                        "warnings": plan_warnings(c),
+                        "warnings": plan_warnings(&backup, i),
                     })
                 })
                 .collect();
@@ -451,7 +462,7 @@ pub fn restore_plan(args: &RestorePlanArgs, hsm: &Path) -> CliResult {
                 if penalty(c).is_ok() {
                     let _ = writeln!(out, "  penalty transactions: possible (revocation secrets and basepoints present)");
                 }
-                for w in plan_warnings(c) {
+                for w in plan_warnings(&backup, i) {
                     let _ = writeln!(out, "  warning: {w}");
                 }
             }
