@@ -67,6 +67,8 @@ fn read_limited(arg: &str, limit: u64) -> CliResult<(String, Vec<u8>)> {
                 reason: format!("{} bytes is larger than the {limit}-byte limit", meta.len()),
             });
         }
+        // Sized up front: an hsm_secret read in one go leaves no reallocated copies behind.
+        bytes.reserve_exact(usize::try_from(meta.len()).unwrap_or(0).saturating_add(1));
         std::fs::File::open(arg)
             .and_then(|f| f.take(limit + 1).read_to_end(&mut bytes))
             .map_err(|e| unreadable(e.to_string()))?;
