@@ -15,6 +15,9 @@ Key sources (exactly one; most commands need the key):
   --aezeed              lnd's 24 words at a hidden prompt, or SCB_AEZEED / SCB_AEZEED_PASSPHRASE
   --bip39               a BIP39 mnemonic at a hidden prompt, or SCB_BIP39 / SCB_BIP39_PASSPHRASE
   (nothing)             a hidden prompt for the root key when stdin is a terminal
+  --hsm-secret-file PATH  Core Lightning: the node's hsm_secret; the file is an emergency.recover
+                        (binary, hex or clnemerg1...); passphrase from SCB_HSM_SECRET_PASSPHRASE
+                        or a hidden prompt (dump, verify, restore-plan, diff, create)
   --network             mainnet (default), testnet, testnet4, signet, regtest or simnet
 
 Exit codes:

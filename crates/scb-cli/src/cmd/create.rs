@@ -30,6 +30,9 @@ fn read_spec(arg: &str) -> CliResult<String> {
 
 /// Runs `scb create`.
 pub fn run(args: &CreateArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::create(args, hsm);
+    }
     let key = resolve(&args.key, args.from_json == "-")?;
     let text = read_spec(&args.from_json)?;
     let spec = if args.from_json == "-" {

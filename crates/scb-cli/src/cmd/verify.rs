@@ -13,6 +13,9 @@ use crate::util::{emit, fmt_unix_utc};
 
 /// Runs `scb verify`.
 pub fn run(args: &VerifyArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::verify(args, hsm);
+    }
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
     let (what, count, versions) = if args.single {
