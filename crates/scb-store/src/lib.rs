@@ -37,6 +37,7 @@ mod fs;
 mod health;
 mod manifest;
 mod multi_file;
+mod read;
 #[cfg(test)]
 mod sim_fs;
 mod time;
@@ -50,9 +51,17 @@ pub mod calendar {
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
 pub use error::StoreError;
-pub use health::{FileHealth, Opened, Unreadable};
+pub use health::{
+    open_multi, open_packed, Diagnosis, Evidence, FileHealth, Opened, Probe, Unreadable,
+    ARCHIVE_PROBES,
+};
 pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
 pub use multi_file::{
-    ArchiveOutcome, ManifestOutcome, MirrorOutcome, MultiFile, MultiFileOptions, SwapReport,
-    DEFAULT_FILE_NAME, LND_STAGING_NAME,
+    ArchiveOutcome, Content, FileFreshness, ManifestOutcome, MirrorOutcome, MultiFile,
+    MultiFileOptions, Refusal, SwapReport, WritePolicy, DEFAULT_FILE_NAME, LND_STAGING_NAME,
+    SEQUENCE_LIMIT,
+};
+pub use read::{
+    read_input_file, read_reader, read_stdin, InputKind, MAX_BACKUP_LEN, MAX_JSON_LEN,
+    MAX_KEY_FILE_LEN, MAX_MANIFEST_LEN,
 };

@@ -5,15 +5,25 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use std::collections::HashSet;
+
+use bitcoin::OutPoint;
+use rand_core::{CryptoRng, RngCore};
+use scb_crypto::{BackupKey, UnpackError, Zeroizing};
+use scb_wire::{Multi, Single};
 use tracing::{error, info, info_span, warn};
 
 use crate::archive::{Archive, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
-use crate::fs::{Fs, LockFailure, LockGuard, RealFs};
-use crate::manifest::{Manifest, MANIFEST_SUFFIX};
+use crate::fs::{FileKind, Fs, LockFailure, LockGuard, RealFs};
+use crate::health::{open_multi, Diagnosis, Probe};
+use crate::manifest::{sha256_hex, Manifest, MANIFEST_SUFFIX};
+use crate::read::{MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
 use crate::StoreError;
-use scb_crypto::BackupKey;
-use scb_wire::Multi;
+
+/// Manifests with a sequence at or above this are not continued: no writer counts that
+/// far, so it is garbage or forged, and `u64::MAX` would freeze the chain.
+pub const SEQUENCE_LIMIT: u64 = 1 << 63;
 
 /// lnd's default main file name.
 pub const DEFAULT_FILE_NAME: &str = "channel.backup";
@@ -100,8 +110,186 @@ impl MultiFileOptions {
     }
 }
 
-/// What happened to the previous version during a swap. A failure here never blocks the
-/// update of the main file (unlike lnd, S24).
+/// What a guarded write may replace (see [`MultiFile::write_packed`]). The default
+/// allows nothing: the safe choice for a person's command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct WritePolicy {
+    /// Drop channels the existing file holds, or replace a rolled-back file.
+    pub allow_shrink: bool,
+    /// Replace a file the key does not open (or that cannot be checked without a key).
+    pub force: bool,
+    /// Write a backup with no channel over a file that has channels.
+    pub allow_empty: bool,
+}
+
+impl WritePolicy {
+    /// Nothing is replaced that would lose a channel (the default).
+    pub fn strict() -> Self {
+        Self::default()
+    }
+
+    /// No check on what is replaced; the previous version is still archived first. For a
+    /// writer that is the source of truth (the node's own sub-swapper, as in lnd).
+    pub fn replace_anything() -> Self {
+        WritePolicy {
+            allow_shrink: true,
+            force: true,
+            allow_empty: true,
+        }
+    }
+
+    /// Sets [`WritePolicy::allow_shrink`].
+    #[must_use]
+    pub fn with_allow_shrink(mut self, on: bool) -> Self {
+        self.allow_shrink = on;
+        self
+    }
+
+    /// Sets [`WritePolicy::force`].
+    #[must_use]
+    pub fn with_force(mut self, on: bool) -> Self {
+        self.force = on;
+        self
+    }
+
+    /// Sets [`WritePolicy::allow_empty`].
+    #[must_use]
+    pub fn with_allow_empty(mut self, on: bool) -> Self {
+        self.allow_empty = on;
+        self
+    }
+
+    fn allows_everything(&self) -> bool {
+        self.allow_shrink && self.force && self.allow_empty
+    }
+}
+
+/// What the packed bytes of a guarded write hold, for the guards and the manifest.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub enum Content<'a> {
+    /// A packed multi of these channels.
+    Multi(&'a Multi),
+    /// A packed single.
+    Single(&'a Single),
+    /// Bytes the store does not look into.
+    Opaque {
+        /// The channel count for the manifest, when known.
+        channel_count: Option<u32>,
+    },
+}
+
+impl Content<'_> {
+    fn channel_count(&self) -> Option<u32> {
+        match self {
+            Content::Multi(m) => u32::try_from(m.singles.len()).ok(),
+            Content::Single(_) => Some(1),
+            Content::Opaque { channel_count } => *channel_count,
+        }
+    }
+
+    fn outpoints(&self) -> Option<HashSet<OutPoint>> {
+        match self {
+            Content::Multi(m) => Some(m.singles.iter().map(|s| s.funding_outpoint).collect()),
+            Content::Single(s) => Some(HashSet::from([s.funding_outpoint])),
+            Content::Opaque { .. } => None,
+        }
+    }
+}
+
+/// Why a guarded write did not replace the existing file (nothing was written).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Refusal {
+    /// The new content lacks channels the existing file holds ([`WritePolicy::allow_shrink`]).
+    Shrink {
+        /// Funding outpoints of the channels that would be dropped.
+        dropped: Vec<OutPoint>,
+    },
+    /// The new content has no channel and the existing file has some
+    /// ([`WritePolicy::allow_empty`]).
+    Empty {
+        /// Channels in the existing file.
+        existing: usize,
+    },
+    /// The existing file is an older version than its manifest records: the newest one
+    /// was rolled back, so it is no baseline ([`WritePolicy::allow_shrink`]).
+    RolledBack {
+        /// The archive entry the file is identical to.
+        archived: String,
+        /// The manifest's (newer) sequence.
+        manifest_sequence: u64,
+    },
+    /// The key does not open the existing file ([`WritePolicy::force`]).
+    Unreadable(Diagnosis),
+    /// No key was given, so the existing file cannot be checked ([`WritePolicy::force`]).
+    Unchecked,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Refusal::Shrink { dropped } => write!(
+                f,
+                "it holds {} channel{} the new content lacks (allow shrinking to drop them)",
+                dropped.len(),
+                if dropped.len() == 1 { "" } else { "s" }
+            ),
+            Refusal::Empty { existing } => write!(
+                f,
+                "the new content has no channel and the file has {existing} (allow an empty backup)"
+            ),
+            Refusal::RolledBack {
+                archived,
+                manifest_sequence,
+            } => write!(
+                f,
+                "it was rolled back to the archived version {archived}, older than manifest \
+                 sequence {manifest_sequence} (allow shrinking to replace it)"
+            ),
+            Refusal::Unreadable(diagnosis) => {
+                write!(
+                    f,
+                    "the key does not open it ({diagnosis}; force to replace it)"
+                )
+            }
+            Refusal::Unchecked => {
+                f.write_str("without a key it cannot be checked (force to replace it)")
+            }
+        }
+    }
+}
+
+/// How the main file's content relates to its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFreshness {
+    /// No manifest beside it.
+    NoManifest,
+    /// The manifest cannot be read: report it, its sequence is unknown.
+    ManifestUnreadable(String),
+    /// The manifest describes this content: the newest version scb wrote.
+    Current {
+        /// The manifest.
+        manifest: Manifest,
+    },
+    /// The content is an older version scb archived: the file was rolled back.
+    RolledBack {
+        /// The archive entry holding the same bytes.
+        archived: String,
+        /// The manifest's (newer) sequence.
+        manifest_sequence: u64,
+    },
+    /// Another program (lnd itself, a restore) wrote the file after scb's last write.
+    ChangedOutside {
+        /// The manifest of scb's last write.
+        manifest: Manifest,
+    },
+}
+
+/// What happened to the previous version during a swap. Archiving happens before the
+/// previous version is replaced, and a failure stops the swap ([`StoreError::Archive`]).
 #[derive(Debug)]
 #[non_exhaustive]
 pub enum ArchiveOutcome {
@@ -109,7 +297,7 @@ pub enum ArchiveOutcome {
     Disabled,
     /// There was no previous main file.
     NoPreviousFile,
-    /// The previous version was copied.
+    /// The previous version was archived.
     Archived {
         /// The archive entry written.
         path: PathBuf,
@@ -118,8 +306,6 @@ pub enum ArchiveOutcome {
         /// Pruning failed (the entry itself was written).
         prune_error: Option<StoreError>,
     },
-    /// Archiving failed; the main file was updated anyway.
-    Failed(StoreError),
 }
 
 /// What happened to the manifest during a swap.
@@ -162,6 +348,8 @@ pub struct SwapReport {
     pub manifest: ManifestOutcome,
     /// One entry per configured mirror.
     pub mirrors: Vec<MirrorOutcome>,
+    /// The existing file did not open and [`WritePolicy::force`] replaced it (it is archived).
+    pub replaced_unreadable: Option<Diagnosis>,
     /// Wall time of the primary swap (lock to directory fsync), mirrors excluded.
     pub elapsed: Duration,
 }
@@ -171,11 +359,10 @@ impl SwapReport {
     pub fn all_ok(&self) -> bool {
         !matches!(
             self.archive,
-            ArchiveOutcome::Failed(_)
-                | ArchiveOutcome::Archived {
-                    prune_error: Some(_),
-                    ..
-                }
+            ArchiveOutcome::Archived {
+                prune_error: Some(_),
+                ..
+            }
         ) && !matches!(self.manifest, ManifestOutcome::Failed(_))
             && self
                 .mirrors
@@ -233,9 +420,10 @@ impl MultiFile {
     ) -> Result<Self, StoreError> {
         let name = path
             .file_name()
-            .and_then(|n| n.to_str())
             .filter(|n| !n.is_empty())
             .ok_or_else(|| StoreError::InvalidPath { path: path.clone() })?
+            .to_str()
+            .ok_or_else(|| StoreError::NonUtf8Name { path: path.clone() })?
             .to_owned();
         let dir = parent_dir(&path);
         Ok(MultiFile {
@@ -292,7 +480,7 @@ impl MultiFile {
 
     /// Reads the whole main file. A missing file is [`StoreError::NotFound`].
     pub fn read_packed(&self) -> Result<Vec<u8>, StoreError> {
-        read_or_not_found(self.fs.as_ref(), &self.path)
+        read_or_not_found(self.fs.as_ref(), &self.path, MAX_BACKUP_LEN)
     }
 
     /// Reads and unpacks the main file (lnd's `ExtractMulti`). A missing file is
@@ -308,7 +496,7 @@ impl MultiFile {
     /// Reads the sidecar manifest; `Ok(None)` when there is none.
     pub fn read_manifest(&self) -> Result<Option<Manifest>, StoreError> {
         let path = self.manifest_path();
-        match read_or_not_found(self.fs.as_ref(), &path) {
+        match read_or_not_found(self.fs.as_ref(), &path, MAX_MANIFEST_LEN) {
             Ok(bytes) => Manifest::parse(&bytes)
                 .map(Some)
                 .map_err(|reason| StoreError::Manifest { path, reason }),
@@ -335,12 +523,9 @@ impl MultiFile {
             })
     }
 
-    /// Replaces the main file with `packed` (a packed multi) crash-safely.
-    ///
-    /// Steps: take the writer lock; remove a stale staging file; write the staging file
-    /// (0600) and fsync it; archive the previous version (a failure is reported, not fatal);
-    /// rename over the main file; fsync the directory; write the manifest; prune the archive;
-    /// then swap the same bytes into every mirror (failures reported per mirror).
+    /// Replaces the main file with `packed` (a packed multi) crash-safely, with no guard
+    /// on what it replaces ([`WritePolicy::replace_anything`]); see [`MultiFile::write_packed`]
+    /// for the steps. The raw-bytes door for callers that pack themselves.
     ///
     /// On error the previous main file is untouched, except for [`StoreError::SyncDir`]
     /// after the rename: the new file is in place but its directory entry may not yet
@@ -355,15 +540,111 @@ impl MultiFile {
         packed: &[u8],
         channel_count: Option<u32>,
     ) -> Result<SwapReport, StoreError> {
+        self.write_inner(
+            packed,
+            &Content::Opaque { channel_count },
+            None,
+            &WritePolicy::replace_anything(),
+        )
+    }
+
+    /// THE guarded, verified write of a multi: refuses duplicate channels, encodes and
+    /// encrypts once (nonce from `rng`), checks the packed bytes decrypt to the encoded
+    /// plaintext before anything touches the disk, then [`MultiFile::write_packed`].
+    pub fn write_multi<R: CryptoRng + RngCore + ?Sized>(
+        &self,
+        multi: &Multi,
+        key: &BackupKey,
+        policy: &WritePolicy,
+        rng: &mut R,
+    ) -> Result<SwapReport, StoreError> {
+        let mut seen = HashSet::with_capacity(multi.singles.len());
+        if let Some(dup) = multi
+            .singles
+            .iter()
+            .find(|s| !seen.insert(s.funding_outpoint))
+        {
+            return Err(StoreError::DuplicateChannel {
+                path: self.path.clone(),
+                outpoint: dup.funding_outpoint,
+            });
+        }
+        let plaintext = Zeroizing::new(multi.to_bytes().map_err(|e| StoreError::Pack {
+            path: self.path.clone(),
+            source: UnpackError::from(e),
+        })?);
+        let packed = key.encrypt(&plaintext, rng);
+        // What is about to be written opens to the same bytes: a fault between the encoder
+        // and the cipher never reaches the disk. The read-back after the swap then only has
+        // to compare ciphertext bytes with these checked ones.
+        let mut check = Zeroizing::new(Vec::new());
+        let problem = match key.decrypt_into(&packed, &mut check) {
+            Err(e) => Some(format!("packed bytes do not open: {e}")),
+            Ok(()) if check.as_slice() != plaintext.as_slice() => {
+                Some("packed bytes open to other plaintext".to_owned())
+            }
+            Ok(()) => None,
+        };
+        if let Some(problem) = problem {
+            return Err(StoreError::ReadBackMismatch {
+                path: self.path.clone(),
+                detail: format!("{problem}; nothing written"),
+            });
+        }
+        self.write_inner(&packed, &Content::Multi(multi), Some(key), policy)
+    }
+
+    /// THE guarded write of packed bytes (a packed multi, or a packed single with
+    /// [`Content::Single`]). Under the writer lock, in this order:
+    ///
+    /// 1. the target must be missing or a regular file (never a device, FIFO, link);
+    /// 2. unless `policy` allows everything, the existing file is read (bounded) and
+    ///    opened with `key`: one that does not open (or cannot be checked without a key) is
+    ///    replaced only with `force`; dropping channels it holds, or replacing a rolled-back
+    ///    file (an older version than its manifest records), only with `allow_shrink`; a
+    ///    write with no channel over a file with channels only with `allow_empty`;
+    /// 3. the staging file is written (0600) and fsynced;
+    /// 4. the previous version is archived (a hard link, a copy where links are
+    ///    impossible); if that fails nothing is replaced ([`StoreError::Archive`]);
+    /// 5. rename over the main file, fsync the directory;
+    /// 6. read-back: the file's bytes must equal `packed`, else the previous version is
+    ///    restored and [`StoreError::ReadBackMismatch`] returned;
+    /// 7. the manifest, archive pruning, then every mirror (reported per mirror).
+    pub fn write_packed(
+        &self,
+        packed: &[u8],
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: &WritePolicy,
+    ) -> Result<SwapReport, StoreError> {
+        self.write_inner(packed, content, key, policy)
+    }
+
+    fn write_inner(
+        &self,
+        packed: &[u8],
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: &WritePolicy,
+    ) -> Result<SwapReport, StoreError> {
+        let channel_count = content.channel_count();
         let plan = if self.options.manifest {
             ManifestPlan::Next { channel_count }
         } else {
             ManifestPlan::Off
         };
-        let mut report = self.swap_primary(packed, &plan, self.options.archive)?;
+        let mut report = {
+            let lock = self.lock_existing_dir()?;
+            let replaced = self.guard_locked(content, key, policy)?;
+            let mut report = self.swap_locked(&lock, packed, &plan, self.options.archive)?;
+            report.replaced_unreadable = replaced;
+            report
+        };
         if !self.options.mirrors.is_empty() {
             let manifest_bytes = match report.manifest {
-                ManifestOutcome::Written { .. } => self.fs.read(&self.manifest_path()).ok(),
+                ManifestOutcome::Written { .. } => {
+                    self.fs.read(&self.manifest_path(), MAX_MANIFEST_LEN).ok()
+                }
                 _ => None,
             };
             for mirror_dir in &self.options.mirrors {
@@ -381,7 +662,8 @@ impl MultiFile {
                             (None, true) => ManifestPlan::Next { channel_count },
                             (_, false) => ManifestPlan::Off,
                         };
-                        m.swap_primary(packed, &plan, m.options.archive)
+                        let lock = m.lock_existing_dir()?;
+                        m.swap_locked(&lock, packed, &plan, m.options.archive)
                     });
                 if let Err(e) = &result {
                     error!(error = %e, "mirror update failed; the primary backup is updated");
@@ -392,30 +674,159 @@ impl MultiFile {
         Ok(report)
     }
 
-    fn swap_primary(
+    /// Checks the directory exists and takes the writer lock.
+    fn lock_existing_dir(&self) -> Result<LockGuard, StoreError> {
+        match self.fs.exists(&self.dir) {
+            Ok(true) => self.lock(),
+            Ok(false) => Err(StoreError::DirectoryMissing {
+                path: self.dir.clone(),
+            }),
+            Err(source) => Err(StoreError::ListDir {
+                path: self.dir.clone(),
+                source,
+            }),
+        }
+    }
+
+    /// Step 1 and 2 of [`MultiFile::write_packed`]; returns the diagnosis of an unreadable
+    /// file `force` lets us replace.
+    fn guard_locked(
         &self,
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: &WritePolicy,
+    ) -> Result<Option<Diagnosis>, StoreError> {
+        let kind = self
+            .fs
+            .kind(&self.path)
+            .map_err(|source| StoreError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
+        match kind {
+            FileKind::Missing => return Ok(None),
+            FileKind::Regular => {}
+            FileKind::Dir => {
+                return Err(StoreError::NotRegular {
+                    path: self.path.clone(),
+                    what: "a directory",
+                })
+            }
+            FileKind::Other(what) => {
+                return Err(StoreError::NotRegular {
+                    path: self.path.clone(),
+                    what,
+                })
+            }
+        }
+        if policy.allows_everything() {
+            return Ok(None);
+        }
+        let refuse = |refusal| {
+            Err(StoreError::Refused {
+                path: self.path.clone(),
+                refusal,
+            })
+        };
+        let Some(key) = key else {
+            return if policy.force {
+                Ok(None)
+            } else {
+                refuse(Refusal::Unchecked)
+            };
+        };
+        let bytes = self.read_packed()?;
+        let probe = Probe {
+            file: Some(self),
+            ..Probe::default()
+        };
+        let opened = open_multi(&bytes, key, &probe).or_else(|diagnosis| {
+            // A single file being replaced by a single: it opens as a single.
+            match content {
+                Content::Single(_) => scb_crypto::unpack_single(&bytes, key)
+                    .map(|single| Multi {
+                        singles: vec![single],
+                    })
+                    .map_err(|_| diagnosis),
+                _ => Err(diagnosis),
+            }
+        });
+        let old = match opened {
+            Ok(old) => old,
+            Err(diagnosis) if policy.force => return Ok(Some(diagnosis)),
+            Err(diagnosis) => return refuse(Refusal::Unreadable(diagnosis)),
+        };
+        if !policy.allow_empty && content.channel_count() == Some(0) && !old.singles.is_empty() {
+            return refuse(Refusal::Empty {
+                existing: old.singles.len(),
+            });
+        }
+        if policy.allow_shrink {
+            return Ok(None);
+        }
+        if let Some(new) = content.outpoints() {
+            let dropped: Vec<OutPoint> = old
+                .singles
+                .iter()
+                .map(|s| s.funding_outpoint)
+                .filter(|o| !new.contains(o))
+                .collect();
+            if !dropped.is_empty() {
+                return refuse(Refusal::Shrink { dropped });
+            }
+        }
+        if let FileFreshness::RolledBack {
+            archived,
+            manifest_sequence,
+        } = self.freshness_of(&bytes)
+        {
+            return refuse(Refusal::RolledBack {
+                archived,
+                manifest_sequence,
+            });
+        }
+        Ok(None)
+    }
+
+    /// How `bytes` (the main file's content) relate to the manifest beside it.
+    pub fn freshness_of(&self, bytes: &[u8]) -> FileFreshness {
+        let manifest = match self.read_manifest() {
+            Ok(Some(m)) => m,
+            Ok(None) => return FileFreshness::NoManifest,
+            Err(e) => return FileFreshness::ManifestUnreadable(e.to_string()),
+        };
+        if manifest.describes(bytes) {
+            return FileFreshness::Current { manifest };
+        }
+        // An older version scb wrote is in the archive byte for byte (each swap archives
+        // what it replaces); a version another program wrote is not.
+        let entries = self.archive().list().unwrap_or_default();
+        for entry in entries.iter().rev() {
+            if entry.len != bytes.len() as u64 {
+                continue;
+            }
+            if let Ok(old) = self.fs.read(&entry.path, MAX_BACKUP_LEN) {
+                if old == bytes {
+                    return FileFreshness::RolledBack {
+                        archived: entry.name.clone(),
+                        manifest_sequence: manifest.sequence,
+                    };
+                }
+            }
+        }
+        FileFreshness::ChangedOutside { manifest }
+    }
+
+    /// Steps 3 to 7 of [`MultiFile::write_packed`] for this file (no mirrors), under `_lock`.
+    fn swap_locked(
+        &self,
+        _lock: &LockGuard,
         packed: &[u8],
         plan: &ManifestPlan<'_>,
         archive: bool,
     ) -> Result<SwapReport, StoreError> {
         let start = Instant::now();
-        let _span = info_span!("update_and_swap", path = %self.path.display(), len = packed.len())
-            .entered();
-        match self.fs.exists(&self.dir) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(StoreError::DirectoryMissing {
-                    path: self.dir.clone(),
-                })
-            }
-            Err(source) => {
-                return Err(StoreError::ListDir {
-                    path: self.dir.clone(),
-                    source,
-                })
-            }
-        }
-        let _lock = self.lock()?;
+        let _span = info_span!("swap", path = %self.path.display(), len = packed.len()).entered();
         let fs = self.fs.as_ref();
         let staging = self.staging_path();
 
@@ -431,13 +842,46 @@ impl MultiFile {
 
         let now = SystemTime::now();
         let archive_outcome = if archive {
-            self.archive_previous(now)
+            match self.archive_previous(now) {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    // The previous version is not durable anywhere else: do not replace it.
+                    if let Err(rm) = remove_if_present(fs, &staging) {
+                        warn!(error = %rm, "cannot remove the staging file");
+                    }
+                    error!(error = %e, "cannot archive the previous backup; nothing replaced");
+                    return Err(StoreError::Archive {
+                        path: self.path.clone(),
+                        source: Box::new(e),
+                    });
+                }
+            }
         } else {
             ArchiveOutcome::Disabled
         };
 
         commit(fs, &staging, &self.path)?;
         info!("backup file updated");
+
+        // Read-back: the bytes on disk must be the ones checked before writing. Equal
+        // ciphertext decrypts to the checked plaintext, so no second decryption is needed.
+        let problem = match fs.read(&self.path, MAX_BACKUP_LEN) {
+            Err(e) => Some(format!("re-read failed: {e}")),
+            Ok(back) if back != packed => Some(format!(
+                "file holds {} bytes that differ from the {} written",
+                back.len(),
+                packed.len()
+            )),
+            Ok(_) => None,
+        };
+        if let Some(problem) = problem {
+            error!(path = %self.path.display(), %problem, "read-back check failed");
+            let restored = self.restore_locked(&archive_outcome);
+            return Err(StoreError::ReadBackMismatch {
+                path: self.path.clone(),
+                detail: format!("{problem}; {restored}"),
+            });
+        }
 
         let manifest = self.write_manifest(packed, plan, now);
 
@@ -468,33 +912,62 @@ impl MultiFile {
             archive: archive_outcome,
             manifest,
             mirrors: Vec::new(),
+            replaced_unreadable: None,
             elapsed: start.elapsed(),
         })
     }
 
-    fn archive_previous(&self, now: SystemTime) -> ArchiveOutcome {
-        let previous = match self.fs.read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return ArchiveOutcome::NoPreviousFile,
+    fn archive_previous(&self, now: SystemTime) -> Result<ArchiveOutcome, StoreError> {
+        match self.fs.kind(&self.path) {
+            Ok(FileKind::Missing) => return Ok(ArchiveOutcome::NoPreviousFile),
+            Ok(_) => {}
             Err(source) => {
-                let e = StoreError::Read {
+                return Err(StoreError::Read {
                     path: self.path.clone(),
                     source,
-                };
-                error!(error = %e, "cannot archive the previous backup; updating anyway");
-                return ArchiveOutcome::Failed(e);
+                })
             }
-        };
-        match self.archive().add(&self.name, &previous, now) {
-            Ok(path) => ArchiveOutcome::Archived {
-                path,
-                pruned: Vec::new(),
-                prune_error: None,
+        }
+        let path = self.archive().add_from(&self.name, &self.path, now)?;
+        Ok(ArchiveOutcome::Archived {
+            path,
+            pruned: Vec::new(),
+            prune_error: None,
+        })
+    }
+
+    /// After a failed read-back, under the lock: puts the archived previous version back,
+    /// or (without one) moves the bad file aside.
+    fn restore_locked(&self, archive: &ArchiveOutcome) -> String {
+        match archive {
+            ArchiveOutcome::Archived { path, .. } => {
+                let result = self
+                    .fs
+                    .read(path, MAX_BACKUP_LEN)
+                    .map_err(|source| StoreError::Read {
+                        path: path.clone(),
+                        source,
+                    })
+                    .and_then(|old| {
+                        let staging = self.staging_path();
+                        let _ = remove_if_present(self.fs.as_ref(), &staging);
+                        replace_file(self.fs.as_ref(), &staging, self.path(), &old)
+                    });
+                match result {
+                    Ok(()) => format!("previous version restored from {}", path.display()),
+                    Err(e) => {
+                        warn!(error = %e, "cannot restore the previous version");
+                        format!("previous version not restored: {e}")
+                    }
+                }
+            }
+            _ => match self.quarantine_locked() {
+                Ok(moved) => format!(
+                    "no archived previous version; bad file moved to {}",
+                    moved.display()
+                ),
+                Err(e) => format!("no archived previous version; quarantine failed: {e}"),
             },
-            Err(e) => {
-                error!(error = %e, "cannot archive the previous backup; updating anyway");
-                ArchiveOutcome::Failed(e)
-            }
         }
     }
 
@@ -514,22 +987,49 @@ impl MultiFile {
                 }
             },
             ManifestPlan::Next { channel_count } => {
-                let (previous, unreadable) = match read_or_not_found(self.fs.as_ref(), &path) {
+                let unix = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+                let previous = match read_or_not_found(self.fs.as_ref(), &path, MAX_MANIFEST_LEN) {
                     Ok(bytes) => match Manifest::parse(&bytes) {
-                        Ok(m) => (Some((m, bytes)), None),
-                        Err(reason) => (None, Some(reason)),
+                        Ok(m) if m.sequence >= SEQUENCE_LIMIT => {
+                            let reason = format!(
+                                "sequence {} cannot advance; move the manifest aside to start \
+                                 a new chain",
+                                m.sequence
+                            );
+                            error!(path = %path.display(), %reason, "manifest not written");
+                            return ManifestOutcome::Failed(StoreError::Manifest { path, reason });
+                        }
+                        Ok(m) => Ok(Some((m, bytes))),
+                        Err(reason) => Err((reason, bytes)),
                     },
-                    Err(e) if e.is_not_found() => (None, None),
-                    Err(e) => (None, Some(e.to_string())),
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err((e.to_string(), Vec::new())),
                 };
-                let unix = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                let next = Manifest::next(
-                    packed,
-                    previous.as_ref().map(|(m, b)| (m, b.as_slice())),
-                    *channel_count,
-                    unix,
-                );
-                (next.to_bytes(), next.sequence, unreadable)
+                match previous {
+                    Ok(previous) => {
+                        let next = Manifest::next(
+                            packed,
+                            previous.as_ref().map(|(m, b)| (m, b.as_slice())),
+                            *channel_count,
+                            unix.as_secs(),
+                        );
+                        (next.to_bytes(), next.sequence, None)
+                    }
+                    Err((reason, bytes)) => {
+                        // The previous sequence is unknown: never restart at 1 (that would
+                        // reuse numbers); continue above any count a writer reaches, the
+                        // time in microseconds, and say so loudly.
+                        let mut next = Manifest::next(packed, None, *channel_count, unix.as_secs());
+                        let micros = u64::try_from(unix.as_micros()).unwrap_or(SEQUENCE_LIMIT - 1);
+                        next.sequence = micros.clamp(1, SEQUENCE_LIMIT - 1);
+                        if !bytes.is_empty() {
+                            next.previous_manifest_sha256 = Some(sha256_hex(&bytes));
+                        }
+                        error!(path = %path.display(), %reason, sequence = next.sequence,
+                            "previous manifest unreadable; sequence continues from the clock");
+                        (next.to_bytes(), next.sequence, Some(reason))
+                    }
+                }
             }
         };
         match replace_file(
@@ -550,8 +1050,8 @@ impl MultiFile {
     }
 }
 
-fn read_or_not_found(fs: &dyn Fs, path: &Path) -> Result<Vec<u8>, StoreError> {
-    fs.read(path).map_err(|source| {
+fn read_or_not_found(fs: &dyn Fs, path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
+    fs.read(path, limit).map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
             StoreError::NotFound {
                 path: path.to_path_buf(),
