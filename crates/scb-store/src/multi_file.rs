@@ -160,7 +160,7 @@ impl WritePolicy {
         self
     }
 
-    fn allows_everything(&self) -> bool {
+    fn allows_everything(self) -> bool {
         self.allow_shrink && self.force && self.allow_empty
     }
 }
@@ -544,7 +544,7 @@ impl MultiFile {
             packed,
             &Content::Opaque { channel_count },
             None,
-            &WritePolicy::replace_anything(),
+            WritePolicy::replace_anything(),
         )
     }
 
@@ -591,7 +591,7 @@ impl MultiFile {
                 detail: format!("{problem}; nothing written"),
             });
         }
-        self.write_inner(&packed, &Content::Multi(multi), Some(key), policy)
+        self.write_inner(&packed, &Content::Multi(multi), Some(key), *policy)
     }
 
     /// THE guarded write of packed bytes (a packed multi, or a packed single with
@@ -617,7 +617,7 @@ impl MultiFile {
         key: Option<&BackupKey>,
         policy: &WritePolicy,
     ) -> Result<SwapReport, StoreError> {
-        self.write_inner(packed, content, key, policy)
+        self.write_inner(packed, content, key, *policy)
     }
 
     fn write_inner(
@@ -625,7 +625,7 @@ impl MultiFile {
         packed: &[u8],
         content: &Content<'_>,
         key: Option<&BackupKey>,
-        policy: &WritePolicy,
+        policy: WritePolicy,
     ) -> Result<SwapReport, StoreError> {
         let channel_count = content.channel_count();
         let plan = if self.options.manifest {
@@ -694,7 +694,7 @@ impl MultiFile {
         &self,
         content: &Content<'_>,
         key: Option<&BackupKey>,
-        policy: &WritePolicy,
+        policy: WritePolicy,
     ) -> Result<Option<Diagnosis>, StoreError> {
         let kind = self
             .fs

@@ -112,7 +112,7 @@ fn finish_with(
     result: Result<SwapReport, StoreError>,
 ) -> CliResult<Written> {
     let label = out.display().to_string();
-    let report = result.map_err(|e| refusal_or_failure(&label, key, e))?;
+    let report = result.map_err(|e| refusal_or_failure(&label, key, &e))?;
     if let (Some(d), Some(key)) = (&report.replaced_unreadable, key) {
         eprintln!(
             "warning: replacing {label}, which does not open with this key ({})",
@@ -168,9 +168,9 @@ fn finish_with(
     })
 }
 
-fn refusal_or_failure(label: &str, key: Option<&ResolvedKey>, e: StoreError) -> CliError {
-    let StoreError::Refused { refusal, .. } = &e else {
-        return CliError::failed(format!("{label}: write failed"), &e);
+fn refusal_or_failure(label: &str, key: Option<&ResolvedKey>, e: &StoreError) -> CliError {
+    let StoreError::Refused { refusal, .. } = e else {
+        return CliError::failed(format!("{label}: write failed"), e);
     };
     let plural = |n: usize| if n == 1 { "" } else { "s" };
     CliError::Failed(match (refusal, key) {
