@@ -84,7 +84,10 @@ fn cpu_per_event(c: &mut Criterion) {
         // The sub-swapper: the node is the source of truth.
         ("sync_replace_anything", WritePolicy::replace_anything()),
         // `scb create` / `merge`: the existing file is read, opened and checked first.
-        ("cli_strict_guards", WritePolicy::strict().with_allow_shrink(true)),
+        (
+            "cli_strict_guards",
+            WritePolicy::strict().with_allow_shrink(true),
+        ),
     ] {
         for n in [1_000u32, 10_000] {
             let mut s = setup(n);

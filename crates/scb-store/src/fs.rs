@@ -79,6 +79,11 @@ pub(crate) trait Fs: fmt::Debug + Send + Sync {
     /// Reads a whole regular file of at most `limit` bytes, without following a final
     /// symbolic link and without blocking on a FIFO.
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>>;
+    /// [`Fs::read`] into a caller's buffer (cleared first), so its memory is reused.
+    fn read_into(&self, path: &Path, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        *buf = self.read(path, limit)?;
+        Ok(())
+    }
     /// What `path` names, without following a final symbolic link.
     fn kind(&self, path: &Path) -> io::Result<FileKind>;
     /// Makes `to` a second name of the file `from` (a hard link); fails if `to` exists.
@@ -147,6 +152,10 @@ impl Fs for RealFs {
 
     fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         crate::read::read_no_follow(path, limit).map_err(|e| e.into_io(limit))
+    }
+
+    fn read_into(&self, path: &Path, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        crate::read::read_no_follow_into(path, limit, buf).map_err(|e| e.into_io(limit))
     }
 
     fn kind(&self, path: &Path) -> io::Result<FileKind> {

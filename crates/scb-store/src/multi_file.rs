@@ -2,7 +2,7 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use std::collections::HashSet;
@@ -12,6 +12,7 @@ use rand_core::{CryptoRng, RngCore};
 use scb_crypto::{BackupKey, UnpackError, Zeroizing};
 use scb_wire::{Multi, Single};
 use tracing::{error, info, info_span, warn};
+use zeroize::Zeroize;
 
 use crate::archive::{Archive, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
@@ -381,6 +382,24 @@ enum ManifestPlan<'a> {
     Copy(&'a [u8]),
 }
 
+/// Buffers reused by every write of one [`MultiFile`], so a write of a 7 MB backup does
+/// not fault in fresh pages for its plaintext, check and read-back each time.
+#[derive(Default)]
+struct Scratch {
+    /// The encoded multi (secret: wiped after each write, capacity kept).
+    plaintext: Zeroizing<Vec<u8>>,
+    /// The decryption of the packed bytes before writing (secret, wiped likewise).
+    check: Zeroizing<Vec<u8>>,
+    /// The file's bytes read back after the rename (ciphertext).
+    back: Vec<u8>,
+}
+
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch { .. }")
+    }
+}
+
 /// lnd's `channel.backup` multi-file.
 ///
 /// ```
@@ -403,6 +422,7 @@ pub struct MultiFile {
     name: String,
     options: MultiFileOptions,
     pub(crate) fs: Arc<dyn Fs>,
+    scratch: Arc<Mutex<Scratch>>,
 }
 
 impl MultiFile {
@@ -432,6 +452,7 @@ impl MultiFile {
             name,
             options,
             fs,
+            scratch: Arc::default(),
         })
     }
 
@@ -569,18 +590,42 @@ impl MultiFile {
                 outpoint: dup.funding_outpoint,
             });
         }
-        let plaintext = Zeroizing::new(multi.to_bytes().map_err(|e| StoreError::Pack {
-            path: self.path.clone(),
-            source: UnpackError::from(e),
-        })?);
-        let packed = key.encrypt(&plaintext, rng);
+        let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
+        let scratch = &mut *scratch;
+        let result = self
+            .pack_checked(multi, key, rng, scratch)
+            .and_then(|packed| {
+                self.write_inner_with(&packed, &Content::Multi(multi), Some(key), *policy, scratch)
+            });
+        // The secrets go; the memory stays for the next write.
+        scratch.plaintext.zeroize();
+        scratch.check.zeroize();
+        result
+    }
+
+    /// Encodes into the scratch plaintext, encrypts once, and checks the packed bytes
+    /// decrypt to that plaintext.
+    fn pack_checked<R: CryptoRng + RngCore + ?Sized>(
+        &self,
+        multi: &Multi,
+        key: &BackupKey,
+        rng: &mut R,
+        scratch: &mut Scratch,
+    ) -> Result<Vec<u8>, StoreError> {
+        scratch.plaintext.clear();
+        multi
+            .encode(&mut scratch.plaintext)
+            .map_err(|e| StoreError::Pack {
+                path: self.path.clone(),
+                source: UnpackError::from(e),
+            })?;
+        let packed = key.encrypt(&scratch.plaintext, rng);
         // What is about to be written opens to the same bytes: a fault between the encoder
         // and the cipher never reaches the disk. The read-back after the swap then only has
         // to compare ciphertext bytes with these checked ones.
-        let mut check = Zeroizing::new(Vec::new());
-        let problem = match key.decrypt_into(&packed, &mut check) {
+        let problem = match key.decrypt_into(&packed, &mut scratch.check) {
             Err(e) => Some(format!("packed bytes do not open: {e}")),
-            Ok(()) if check.as_slice() != plaintext.as_slice() => {
+            Ok(()) if scratch.check.as_slice() != scratch.plaintext.as_slice() => {
                 Some("packed bytes open to other plaintext".to_owned())
             }
             Ok(()) => None,
@@ -591,7 +636,7 @@ impl MultiFile {
                 detail: format!("{problem}; nothing written"),
             });
         }
-        self.write_inner(&packed, &Content::Multi(multi), Some(key), *policy)
+        Ok(packed)
     }
 
     /// THE guarded write of packed bytes (a packed multi, or a packed single with
@@ -627,6 +672,18 @@ impl MultiFile {
         key: Option<&BackupKey>,
         policy: WritePolicy,
     ) -> Result<SwapReport, StoreError> {
+        let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
+        self.write_inner_with(packed, content, key, policy, &mut scratch)
+    }
+
+    fn write_inner_with(
+        &self,
+        packed: &[u8],
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: WritePolicy,
+        scratch: &mut Scratch,
+    ) -> Result<SwapReport, StoreError> {
         let channel_count = content.channel_count();
         let plan = if self.options.manifest {
             ManifestPlan::Next { channel_count }
@@ -636,7 +693,13 @@ impl MultiFile {
         let mut report = {
             let lock = self.lock_existing_dir()?;
             let replaced = self.guard_locked(content, key, policy)?;
-            let mut report = self.swap_locked(&lock, packed, &plan, self.options.archive)?;
+            let mut report = self.swap_locked(
+                &lock,
+                packed,
+                &plan,
+                self.options.archive,
+                &mut scratch.back,
+            )?;
             report.replaced_unreadable = replaced;
             report
         };
@@ -663,7 +726,7 @@ impl MultiFile {
                             (_, false) => ManifestPlan::Off,
                         };
                         let lock = m.lock_existing_dir()?;
-                        m.swap_locked(&lock, packed, &plan, m.options.archive)
+                        m.swap_locked(&lock, packed, &plan, m.options.archive, &mut scratch.back)
                     });
                 if let Err(e) = &result {
                     error!(error = %e, "mirror update failed; the primary backup is updated");
@@ -824,6 +887,7 @@ impl MultiFile {
         packed: &[u8],
         plan: &ManifestPlan<'_>,
         archive: bool,
+        back: &mut Vec<u8>,
     ) -> Result<SwapReport, StoreError> {
         let start = Instant::now();
         let _span = info_span!("swap", path = %self.path.display(), len = packed.len()).entered();
@@ -865,14 +929,14 @@ impl MultiFile {
 
         // Read-back: the bytes on disk must be the ones checked before writing. Equal
         // ciphertext decrypts to the checked plaintext, so no second decryption is needed.
-        let problem = match fs.read(&self.path, MAX_BACKUP_LEN) {
+        let problem = match fs.read_into(&self.path, MAX_BACKUP_LEN, back) {
             Err(e) => Some(format!("re-read failed: {e}")),
-            Ok(back) if back != packed => Some(format!(
+            Ok(()) if back.as_slice() != packed => Some(format!(
                 "file holds {} bytes that differ from the {} written",
                 back.len(),
                 packed.len()
             )),
-            Ok(_) => None,
+            Ok(()) => None,
         };
         if let Some(problem) = problem {
             error!(path = %self.path.display(), %problem, "read-back check failed");

@@ -151,6 +151,18 @@ pub(crate) fn open_for_read(path: &Path, follow: bool) -> Result<File, ReadFailu
 /// Reads an open file whose metadata says it is regular and at most `limit` bytes, into
 /// one buffer of its size.
 pub(crate) fn read_open_file(file: File, limit: u64) -> Result<Vec<u8>, ReadFailure> {
+    let mut buf = Vec::new();
+    read_open_file_into(file, limit, &mut buf)?;
+    Ok(buf)
+}
+
+/// [`read_open_file`] into a caller's buffer (cleared first; its capacity is reused).
+pub(crate) fn read_open_file_into(
+    file: File,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), ReadFailure> {
+    buf.clear();
     let meta = file.metadata()?;
     if !meta.is_file() {
         return Err(ReadFailure::NotRegular(describe(meta.file_type())));
@@ -159,18 +171,27 @@ pub(crate) fn read_open_file(file: File, limit: u64) -> Result<Vec<u8>, ReadFail
         return Err(ReadFailure::TooLarge);
     }
     // `limit` fits usize on every platform scb runs on (64 MiB < 2^32).
-    let mut buf = Vec::with_capacity(usize::try_from(meta.len()).unwrap_or(0));
-    file.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    buf.reserve(usize::try_from(meta.len()).unwrap_or(0));
+    file.take(limit.saturating_add(1)).read_to_end(buf)?;
     if buf.len() as u64 > limit {
         // It grew while we read it.
         return Err(ReadFailure::TooLarge);
     }
-    Ok(buf)
+    Ok(())
 }
 
 /// Reads a regular file of at most `limit` bytes without following a symbolic link.
 pub(crate) fn read_no_follow(path: &Path, limit: u64) -> Result<Vec<u8>, ReadFailure> {
     read_open_file(open_for_read(path, false)?, limit)
+}
+
+/// [`read_no_follow`] into a caller's buffer.
+pub(crate) fn read_no_follow_into(
+    path: &Path,
+    limit: u64,
+    buf: &mut Vec<u8>,
+) -> Result<(), ReadFailure> {
+    read_open_file_into(open_for_read(path, false)?, limit, buf)
 }
 
 /// Reads the input file `path` (symbolic links followed) bounded by `kind`'s limit.
