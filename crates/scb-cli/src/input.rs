@@ -6,7 +6,9 @@ use std::path::{Path, PathBuf};
 
 use bitcoin::hex::FromHex;
 use scb_crypto::{Zeroizing, EMPTY_MULTI_PACKED_LEN, NONCE_LEN};
-use scb_store::{Diagnosis, Evidence, InputKind, MultiFile, MultiFileOptions, Probe, StoreError};
+use scb_store::{
+    Diagnosis, Evidence, InputKind, MultiFile, MultiFileOptions, Probe, StoreError, Unreadable,
+};
 use scb_wire::{Multi, MultiDecodeOptions, Single, SkippedSingle};
 
 use crate::error::{CliError, CliResult};
@@ -136,8 +138,9 @@ pub fn render_diagnosis(label: &str, d: &Diagnosis, key: &ResolvedKey) -> CliErr
                 "{len} bytes is shorter than the {NONCE_LEN}-byte nonce every packed backup starts with"
             ),
         },
-        Evidence::OtherNetwork { network } => CliError::WrongKey {
+        Evidence::OtherNetwork { network } => CliError::Unopened {
             path,
+            verdict: d.verdict,
             reason: format!(
                 "it opens with this key on --network {} (coin type {}), not on {}",
                 network.as_str(),
@@ -156,8 +159,9 @@ pub fn render_diagnosis(label: &str, d: &Diagnosis, key: &ResolvedKey) -> CliErr
                 }
             ),
         },
-        Evidence::MatchesManifest { sequence } => CliError::WrongKey {
+        Evidence::MatchesManifest { sequence } => CliError::Unopened {
             path,
+            verdict: d.verdict,
             reason: format!(
                 "the file matches its manifest (sequence {sequence}), so it is intact and \
                  key {} ({}, {}) is not the one it was written with",
@@ -166,28 +170,32 @@ pub fn render_diagnosis(label: &str, d: &Diagnosis, key: &ResolvedKey) -> CliErr
                 key.network
             ),
         },
-        Evidence::ManifestLength { len, manifest_len } => CliError::Corrupted {
+        Evidence::ManifestLength { len, manifest_len } => CliError::Unopened {
             path,
+            verdict: d.verdict,
             reason: format!(
                 "the file is {len} bytes but its manifest records {manifest_len} (truncated or \
                  replaced); decryption failed"
             ),
         },
-        Evidence::DiffersFromManifest => CliError::Corrupted {
+        Evidence::DiffersFromManifest => CliError::Unopened {
             path,
+            verdict: d.verdict,
             reason: "the content differs from its manifest (corrupted, or rewritten by \
                      another program) and does not decrypt"
                 .into(),
         },
-        Evidence::ArchiveOpens { name } => CliError::Corrupted {
+        Evidence::ArchiveOpens { name } => CliError::Unopened {
             path,
+            verdict: d.verdict,
             reason: format!(
                 "this key opens the archived version {name}, so the key is right and \
                  the file is damaged"
             ),
         },
-        Evidence::Decode { error } => CliError::Corrupted {
+        Evidence::Decode { error } => CliError::Unopened {
             path,
+            verdict: d.verdict,
             reason: format!(
                 "it decrypts with this key but is not a valid multi-channel backup: {error}"
             ),
@@ -203,8 +211,9 @@ pub fn render_diagnosis(label: &str, d: &Diagnosis, key: &ResolvedKey) -> CliErr
             } else {
                 String::new()
             };
-            CliError::WrongKeyOrCorrupted {
+            CliError::Unopened {
                 path,
+                verdict: d.verdict,
                 reason: format!(
                     "authentication failed with key {} ({}, network {}); the cipher cannot tell a \
                      wrong key from damaged bytes{short}",
@@ -251,8 +260,9 @@ pub fn open_multi(
                     input.label
                 )));
             }
-            Err(CliError::Corrupted {
+            Err(CliError::Unopened {
                 path: input.label.clone(),
+                verdict: Unreadable::Undecodable,
                 reason: format!(
                     "it decrypts with this key but is not a valid multi-channel backup: {e}"
                 ),
@@ -271,8 +281,9 @@ pub fn open_single(input: &Input, key: &ResolvedKey) -> CliResult<Single> {
                 reason: "this is a multi-channel backup, not a single: drop --single".into(),
             };
         }
-        CliError::Corrupted {
+        CliError::Unopened {
             path: input.label.clone(),
+            verdict: Unreadable::Undecodable,
             reason: format!("it decrypts with this key but is not a valid single: {e}"),
         }
     })
