@@ -68,11 +68,11 @@ fn setup(n: u32) -> Setup {
 }
 
 /// One channel event: the last channel closes and another opens (same count, new bytes).
-fn event(s: &mut Setup, policy: &WritePolicy) {
+fn event(s: &mut Setup, policy: WritePolicy) {
     let last = s.multi.singles.len() - 1;
     std::mem::swap(&mut s.multi.singles[last], &mut s.spare);
     s.file
-        .write_multi(&s.multi, &s.key, policy, &mut OsRng)
+        .write_multi(&s.multi, &s.key, &policy, &mut OsRng)
         .unwrap();
 }
 
@@ -96,9 +96,9 @@ fn cpu_per_event(c: &mut Criterion) {
                 b.iter_custom(|iters| {
                     let start = cpu_now();
                     for _ in 0..iters {
-                        event(&mut s, &policy);
+                        event(&mut s, policy);
                     }
-                    cpu_now() - start
+                    cpu_now().saturating_sub(start)
                 });
             });
             // One line with the user/system split and the wall time, for the docs.
@@ -106,14 +106,15 @@ fn cpu_per_event(c: &mut Criterion) {
             let (u0, s0) = cpu_times();
             let wall = Instant::now();
             for _ in 0..rounds {
-                event(&mut s, &policy);
+                event(&mut s, policy);
             }
             let (u1, s1) = cpu_times();
+            let (user, sys) = (u1.saturating_sub(u0), s1.saturating_sub(s0));
             eprintln!(
                 "{name}/{n}: per event {:.1} ms CPU ({:.1} user + {:.1} sys), {:.1} ms wall, {rounds} events",
-                (u1 - u0 + s1 - s0).as_secs_f64() * 1e3 / f64::from(rounds),
-                (u1 - u0).as_secs_f64() * 1e3 / f64::from(rounds),
-                (s1 - s0).as_secs_f64() * 1e3 / f64::from(rounds),
+                (user + sys).as_secs_f64() * 1e3 / f64::from(rounds),
+                user.as_secs_f64() * 1e3 / f64::from(rounds),
+                sys.as_secs_f64() * 1e3 / f64::from(rounds),
                 wall.elapsed().as_secs_f64() * 1e3 / f64::from(rounds),
             );
         }
