@@ -94,6 +94,14 @@ pub fn read_reason(e: &StoreError) -> String {
 /// bytes are not entirely hex digits. A binary packed backup is never all hex digits
 /// in practice: its 24-byte random nonce alone would have to be.
 fn decode_hex_text(raw: &[u8]) -> Option<Vec<u8>> {
+    // Binary input fails this at its first non-hex byte, before anything is allocated:
+    // reading a backup never needs twice its size.
+    if !raw
+        .iter()
+        .all(|b| b.is_ascii_hexdigit() || b.is_ascii_whitespace())
+    {
+        return None;
+    }
     let digits: Vec<u8> = raw
         .iter()
         .copied()
