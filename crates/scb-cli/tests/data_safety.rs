@@ -184,6 +184,9 @@ fn create_single_refuses_to_replace_a_multi() {
     let one = s(&dir.path().join("one.backup"));
     assert_ok(&create(&s(&single), &one, &["--single"]));
     assert_ok(&create(&s(&single), &one, &["--single"]));
+    let hex = s(&dir.path().join("one.hex"));
+    assert_ok(&create(&s(&single), &hex, &["--single", "--hex"]));
+    assert_ok(&create(&s(&single), &hex, &["--single", "--hex"]));
 }
 
 #[cfg(unix)]

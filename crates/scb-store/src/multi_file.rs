@@ -7,6 +7,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use std::collections::HashSet;
 
+use bitcoin::hex::FromHex;
 use bitcoin::OutPoint;
 use rand_core::{CryptoRng, RngCore};
 use scb_crypto::{BackupKey, UnpackError, Zeroizing};
@@ -806,11 +807,16 @@ impl MultiFile {
         let opened = open_multi(&bytes, key, &probe).or_else(|diagnosis| {
             // A single file being replaced by a single: it opens as a single.
             match content {
-                Content::Single(_) => scb_crypto::unpack_single(&bytes, key)
-                    .map(|single| Multi {
-                        singles: vec![single],
-                    })
-                    .map_err(|_| diagnosis),
+                Content::Single(_) => {
+                    // Singles are also written as hex text (`create --single --hex`).
+                    let text = std::str::from_utf8(&bytes).ok().map(str::trim);
+                    let unhexed = text.and_then(|t| Vec::<u8>::from_hex(t).ok());
+                    scb_crypto::unpack_single(unhexed.as_deref().unwrap_or(&bytes), key)
+                        .map(|single| Multi {
+                            singles: vec![single],
+                        })
+                        .map_err(|_| diagnosis)
+                }
                 _ => Err(diagnosis),
             }
         });
