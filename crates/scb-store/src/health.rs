@@ -10,6 +10,7 @@ use scb_crypto::{BackupKey, Network, UnpackError, Zeroizing, EMPTY_MULTI_PACKED_
 use scb_wire::Multi;
 use tracing::error;
 
+use crate::manifest::Manifest;
 use crate::multi_file::MultiFile;
 use crate::read::MAX_BACKUP_LEN;
 use crate::time::UtcStamp;
@@ -154,6 +155,33 @@ pub struct Probe<'a> {
     pub was_text: bool,
 }
 
+/// How the main file's content relates to its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFreshness {
+    /// No manifest beside it.
+    NoManifest,
+    /// The manifest cannot be read: report it, its sequence is unknown.
+    ManifestUnreadable(String),
+    /// The manifest describes this content: the newest version scb wrote.
+    Current {
+        /// The manifest.
+        manifest: Manifest,
+    },
+    /// The content is an older version scb archived: the file was rolled back.
+    RolledBack {
+        /// The archive entry holding the same bytes.
+        archived: String,
+        /// The manifest's (newer) sequence.
+        manifest_sequence: u64,
+    },
+    /// Another program (lnd itself, a restore) wrote the file after scb's last write.
+    ChangedOutside {
+        /// The manifest of scb's last write.
+        manifest: Manifest,
+    },
+}
+
 /// The state of the main file as seen with a key.
 #[derive(Debug)]
 #[non_exhaustive]
@@ -296,6 +324,35 @@ pub fn open_multi(bytes: &[u8], key: &BackupKey, probe: &Probe<'_>) -> Result<Mu
 }
 
 impl MultiFile {
+    /// How `bytes` (the main file's content) relate to the manifest beside it.
+    pub fn freshness_of(&self, bytes: &[u8]) -> FileFreshness {
+        let manifest = match self.read_manifest() {
+            Ok(Some(m)) => m,
+            Ok(None) => return FileFreshness::NoManifest,
+            Err(e) => return FileFreshness::ManifestUnreadable(e.to_string()),
+        };
+        if manifest.describes(bytes) {
+            return FileFreshness::Current { manifest };
+        }
+        // An older version scb wrote is in the archive byte for byte (each swap archives
+        // what it replaces); a version another program wrote is not.
+        let entries = self.archive().list().unwrap_or_default();
+        for entry in entries.iter().rev() {
+            if entry.len != bytes.len() as u64 {
+                continue;
+            }
+            if let Ok(old) = self.fs.read(&entry.path, MAX_BACKUP_LEN) {
+                if old == bytes {
+                    return FileFreshness::RolledBack {
+                        archived: entry.name.clone(),
+                        manifest_sequence: manifest.sequence,
+                    };
+                }
+            }
+        }
+        FileFreshness::ChangedOutside { manifest }
+    }
+
     /// Reads the main file and tells whether `key` opens it, and if not, why.
     pub fn check(&self, key: &BackupKey) -> Result<FileHealth, StoreError> {
         Ok(match self.diagnose(key)? {

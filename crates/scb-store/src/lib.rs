@@ -44,7 +44,9 @@ mod fs;
 mod health;
 mod manifest;
 mod multi_file;
+mod policy;
 mod read;
+mod report;
 #[cfg(test)]
 mod sim_fs;
 mod time;
@@ -59,16 +61,16 @@ pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_D
 pub use atomic::write_file_atomically;
 pub use error::StoreError;
 pub use health::{
-    open_multi, open_packed, Diagnosis, Evidence, FileHealth, Opened, Probe, Unreadable,
-    ARCHIVE_PROBES,
+    open_multi, open_packed, Diagnosis, Evidence, FileFreshness, FileHealth, Opened, Probe,
+    Unreadable, ARCHIVE_PROBES,
 };
 pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
 pub use multi_file::{
-    ArchiveOutcome, Content, FileFreshness, ManifestOutcome, MirrorOutcome, MultiFile,
-    MultiFileOptions, Refusal, SwapReport, WritePolicy, DEFAULT_FILE_NAME, LND_STAGING_NAME,
-    SEQUENCE_LIMIT,
+    MultiFile, MultiFileOptions, DEFAULT_FILE_NAME, LND_STAGING_NAME, SEQUENCE_LIMIT,
 };
+pub use policy::{Content, Refusal, WritePolicy};
 pub use read::{
     read_input_file, read_reader, read_stdin, InputKind, MAX_BACKUP_LEN, MAX_JSON_LEN,
     MAX_KEY_FILE_LEN, MAX_MANIFEST_LEN,
 };
+pub use report::{ArchiveOutcome, ManifestOutcome, MirrorOutcome, SwapReport};

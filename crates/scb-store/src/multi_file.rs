@@ -3,24 +3,23 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime};
 
 use std::collections::HashSet;
 
-use bitcoin::hex::FromHex;
-use bitcoin::OutPoint;
 use rand_core::{CryptoRng, RngCore};
 use scb_crypto::{BackupKey, UnpackError, Zeroizing};
-use scb_wire::{Multi, Single};
+use scb_wire::Multi;
 use tracing::{error, info, info_span, warn};
 use zeroize::Zeroize;
 
 use crate::archive::{Archive, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
 use crate::fs::{FileKind, Fs, LockFailure, LockGuard, RealFs};
-use crate::health::{open_multi, Diagnosis, Probe};
-use crate::manifest::{sha256_hex, Manifest, MANIFEST_SUFFIX};
+use crate::manifest::{Manifest, ManifestPlan, MANIFEST_SUFFIX};
+use crate::policy::{Content, WritePolicy};
 use crate::read::{MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
+use crate::report::{ArchiveOutcome, ManifestOutcome, MirrorOutcome, SwapReport};
 use crate::StoreError;
 
 /// Manifests with a sequence at or above this are not continued: no writer counts that
@@ -112,277 +111,6 @@ impl MultiFileOptions {
     }
 }
 
-/// What a guarded write may replace (see [`MultiFile::write_packed`]). The default
-/// allows nothing: the safe choice for a person's command.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-#[non_exhaustive]
-pub struct WritePolicy {
-    /// Drop channels the existing file holds, or replace a rolled-back file.
-    pub allow_shrink: bool,
-    /// Replace a file the key does not open (or that cannot be checked without a key).
-    pub force: bool,
-    /// Write a backup with no channel over a file that has channels.
-    pub allow_empty: bool,
-}
-
-impl WritePolicy {
-    /// Nothing is replaced that would lose a channel (the default).
-    pub fn strict() -> Self {
-        Self::default()
-    }
-
-    /// No check on what is replaced; the previous version is still archived first. For a
-    /// writer that is the source of truth (the node's own sub-swapper, as in lnd).
-    pub fn replace_anything() -> Self {
-        WritePolicy {
-            allow_shrink: true,
-            force: true,
-            allow_empty: true,
-        }
-    }
-
-    /// Sets [`WritePolicy::allow_shrink`].
-    #[must_use]
-    pub fn with_allow_shrink(mut self, on: bool) -> Self {
-        self.allow_shrink = on;
-        self
-    }
-
-    /// Sets [`WritePolicy::force`].
-    #[must_use]
-    pub fn with_force(mut self, on: bool) -> Self {
-        self.force = on;
-        self
-    }
-
-    /// Sets [`WritePolicy::allow_empty`].
-    #[must_use]
-    pub fn with_allow_empty(mut self, on: bool) -> Self {
-        self.allow_empty = on;
-        self
-    }
-
-    fn allows_everything(self) -> bool {
-        self.allow_shrink && self.force && self.allow_empty
-    }
-}
-
-/// What the packed bytes of a guarded write hold, for the guards and the manifest.
-#[derive(Debug, Clone, Copy)]
-#[non_exhaustive]
-pub enum Content<'a> {
-    /// A packed multi of these channels.
-    Multi(&'a Multi),
-    /// A packed single.
-    Single(&'a Single),
-    /// Bytes the store does not look into.
-    Opaque {
-        /// The channel count for the manifest, when known.
-        channel_count: Option<u32>,
-    },
-}
-
-impl Content<'_> {
-    fn channel_count(&self) -> Option<u32> {
-        match self {
-            Content::Multi(m) => u32::try_from(m.singles.len()).ok(),
-            Content::Single(_) => Some(1),
-            Content::Opaque { channel_count } => *channel_count,
-        }
-    }
-
-    fn outpoints(&self) -> Option<HashSet<OutPoint>> {
-        match self {
-            Content::Multi(m) => Some(m.singles.iter().map(|s| s.funding_outpoint).collect()),
-            Content::Single(s) => Some(HashSet::from([s.funding_outpoint])),
-            Content::Opaque { .. } => None,
-        }
-    }
-}
-
-/// Why a guarded write did not replace the existing file (nothing was written).
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum Refusal {
-    /// The new content lacks channels the existing file holds ([`WritePolicy::allow_shrink`]).
-    Shrink {
-        /// Funding outpoints of the channels that would be dropped.
-        dropped: Vec<OutPoint>,
-    },
-    /// The new content has no channel and the existing file has some
-    /// ([`WritePolicy::allow_empty`]).
-    Empty {
-        /// Channels in the existing file.
-        existing: usize,
-    },
-    /// The existing file is an older version than its manifest records: the newest one
-    /// was rolled back, so it is no baseline ([`WritePolicy::allow_shrink`]).
-    RolledBack {
-        /// The archive entry the file is identical to.
-        archived: String,
-        /// The manifest's (newer) sequence.
-        manifest_sequence: u64,
-    },
-    /// The key does not open the existing file ([`WritePolicy::force`]).
-    Unreadable(Diagnosis),
-    /// No key was given, so the existing file cannot be checked ([`WritePolicy::force`]).
-    Unchecked,
-}
-
-impl std::fmt::Display for Refusal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Refusal::Shrink { dropped } => write!(
-                f,
-                "it holds {} channel{} the new content lacks (allow shrinking to drop them)",
-                dropped.len(),
-                if dropped.len() == 1 { "" } else { "s" }
-            ),
-            Refusal::Empty { existing } => write!(
-                f,
-                "the new content has no channel and the file has {existing} (allow an empty backup)"
-            ),
-            Refusal::RolledBack {
-                archived,
-                manifest_sequence,
-            } => write!(
-                f,
-                "it was rolled back to the archived version {archived}, older than manifest \
-                 sequence {manifest_sequence} (allow shrinking to replace it)"
-            ),
-            Refusal::Unreadable(diagnosis) => {
-                write!(
-                    f,
-                    "the key does not open it ({diagnosis}; force to replace it)"
-                )
-            }
-            Refusal::Unchecked => {
-                f.write_str("without a key it cannot be checked (force to replace it)")
-            }
-        }
-    }
-}
-
-/// How the main file's content relates to its manifest.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum FileFreshness {
-    /// No manifest beside it.
-    NoManifest,
-    /// The manifest cannot be read: report it, its sequence is unknown.
-    ManifestUnreadable(String),
-    /// The manifest describes this content: the newest version scb wrote.
-    Current {
-        /// The manifest.
-        manifest: Manifest,
-    },
-    /// The content is an older version scb archived: the file was rolled back.
-    RolledBack {
-        /// The archive entry holding the same bytes.
-        archived: String,
-        /// The manifest's (newer) sequence.
-        manifest_sequence: u64,
-    },
-    /// Another program (lnd itself, a restore) wrote the file after scb's last write.
-    ChangedOutside {
-        /// The manifest of scb's last write.
-        manifest: Manifest,
-    },
-}
-
-/// What happened to the previous version during a swap. Archiving happens before the
-/// previous version is replaced, and a failure stops the swap ([`StoreError::Archive`]).
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ArchiveOutcome {
-    /// Archiving is off.
-    Disabled,
-    /// There was no previous main file.
-    NoPreviousFile,
-    /// The previous version was archived.
-    Archived {
-        /// The archive entry written.
-        path: PathBuf,
-        /// What pruning removed (empty when the policy keeps everything).
-        pruned: Vec<PathBuf>,
-        /// Pruning failed (the entry itself was written).
-        prune_error: Option<StoreError>,
-    },
-}
-
-/// What happened to the manifest during a swap.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ManifestOutcome {
-    /// Manifests are off.
-    Disabled,
-    /// Written with this sequence number.
-    Written {
-        /// The new manifest's sequence.
-        sequence: u64,
-        /// The previous manifest existed but could not be read; the sequence restarted.
-        previous_unreadable: Option<String>,
-    },
-    /// Writing it failed; the main file was updated anyway.
-    Failed(StoreError),
-}
-
-/// The result of swapping into one mirror directory.
-#[derive(Debug)]
-pub struct MirrorOutcome {
-    /// The mirror's copy of the main file.
-    pub path: PathBuf,
-    /// The mirror's own report, or why it failed. Never affects the primary.
-    pub result: Result<SwapReport, StoreError>,
-}
-
-/// What one successful swap did.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct SwapReport {
-    /// Bytes written to the main file.
-    pub bytes_written: usize,
-    /// A staging file left by an interrupted earlier swap was removed.
-    pub removed_stale_staging: bool,
-    /// The archive step.
-    pub archive: ArchiveOutcome,
-    /// The manifest step.
-    pub manifest: ManifestOutcome,
-    /// One entry per configured mirror.
-    pub mirrors: Vec<MirrorOutcome>,
-    /// The existing file did not open and [`WritePolicy::force`] replaced it (it is archived).
-    pub replaced_unreadable: Option<Diagnosis>,
-    /// Wall time of the primary swap (lock to directory fsync), mirrors excluded.
-    pub elapsed: Duration,
-}
-
-impl SwapReport {
-    /// True when archive, manifest and every mirror succeeded (or were off).
-    pub fn all_ok(&self) -> bool {
-        !matches!(
-            self.archive,
-            ArchiveOutcome::Archived {
-                prune_error: Some(_),
-                ..
-            }
-        ) && !matches!(self.manifest, ManifestOutcome::Failed(_))
-            && self
-                .mirrors
-                .iter()
-                .all(|m| m.result.as_ref().is_ok_and(SwapReport::all_ok))
-    }
-}
-
-/// How the manifest of a swap is produced.
-enum ManifestPlan<'a> {
-    /// Off.
-    Off,
-    /// Computed from the previous manifest beside the file (the primary).
-    Next { channel_count: Option<u32> },
-    /// A byte copy of the primary's manifest (mirrors carry the primary's sequence).
-    Copy(&'a [u8]),
-}
-
 /// Buffers reused by every write of one [`MultiFile`], so a write of a 7 MB backup does
 /// not fault in fresh pages for its plaintext, check and read-back each time.
 #[derive(Default)]
@@ -418,10 +146,10 @@ impl std::fmt::Debug for Scratch {
 /// ```
 #[derive(Debug, Clone)]
 pub struct MultiFile {
-    path: PathBuf,
-    dir: PathBuf,
-    name: String,
-    options: MultiFileOptions,
+    pub(crate) path: PathBuf,
+    pub(crate) dir: PathBuf,
+    pub(crate) name: String,
+    pub(crate) options: MultiFileOptions,
     pub(crate) fs: Arc<dyn Fs>,
     scratch: Arc<Mutex<Scratch>>,
 }
@@ -483,7 +211,7 @@ impl MultiFile {
         self.dir.join(format!("{}{MANIFEST_SUFFIX}", self.name))
     }
 
-    fn manifest_staging_path(&self) -> PathBuf {
+    pub(crate) fn manifest_staging_path(&self) -> PathBuf {
         self.dir.join(format!(
             "{LND_STAGING_NAME}.scb-{}{MANIFEST_SUFFIX}",
             self.name
@@ -752,140 +480,6 @@ impl MultiFile {
         }
     }
 
-    /// Step 1 and 2 of [`MultiFile::write_packed`]; returns the diagnosis of an unreadable
-    /// file `force` lets us replace.
-    fn guard_locked(
-        &self,
-        content: &Content<'_>,
-        key: Option<&BackupKey>,
-        policy: WritePolicy,
-    ) -> Result<Option<Diagnosis>, StoreError> {
-        let kind = self
-            .fs
-            .kind(&self.path)
-            .map_err(|source| StoreError::Read {
-                path: self.path.clone(),
-                source,
-            })?;
-        match kind {
-            FileKind::Missing => return Ok(None),
-            FileKind::Regular => {}
-            FileKind::Dir => {
-                return Err(StoreError::NotRegular {
-                    path: self.path.clone(),
-                    what: "a directory",
-                })
-            }
-            FileKind::Other(what) => {
-                return Err(StoreError::NotRegular {
-                    path: self.path.clone(),
-                    what,
-                })
-            }
-        }
-        if policy.allows_everything() {
-            return Ok(None);
-        }
-        let refuse = |refusal| {
-            Err(StoreError::Refused {
-                path: self.path.clone(),
-                refusal,
-            })
-        };
-        let Some(key) = key else {
-            return if policy.force {
-                Ok(None)
-            } else {
-                refuse(Refusal::Unchecked)
-            };
-        };
-        let bytes = self.read_packed()?;
-        let probe = Probe {
-            file: Some(self),
-            ..Probe::default()
-        };
-        let opened = open_multi(&bytes, key, &probe).or_else(|diagnosis| {
-            // A single file being replaced by a single: it opens as a single.
-            match content {
-                Content::Single(_) => {
-                    // Singles are also written as hex text (`create --single --hex`).
-                    let text = std::str::from_utf8(&bytes).ok().map(str::trim);
-                    let unhexed = text.and_then(|t| Vec::<u8>::from_hex(t).ok());
-                    scb_crypto::unpack_single(unhexed.as_deref().unwrap_or(&bytes), key)
-                        .map(|single| Multi {
-                            singles: vec![single],
-                        })
-                        .map_err(|_| diagnosis)
-                }
-                _ => Err(diagnosis),
-            }
-        });
-        let old = match opened {
-            Ok(old) => old,
-            Err(diagnosis) if policy.force => return Ok(Some(diagnosis)),
-            Err(diagnosis) => return refuse(Refusal::Unreadable(diagnosis)),
-        };
-        if !policy.allow_empty && content.channel_count() == Some(0) && !old.singles.is_empty() {
-            return refuse(Refusal::Empty {
-                existing: old.singles.len(),
-            });
-        }
-        if policy.allow_shrink {
-            return Ok(None);
-        }
-        if let Some(new) = content.outpoints() {
-            let dropped: Vec<OutPoint> = old
-                .singles
-                .iter()
-                .map(|s| s.funding_outpoint)
-                .filter(|o| !new.contains(o))
-                .collect();
-            if !dropped.is_empty() {
-                return refuse(Refusal::Shrink { dropped });
-            }
-        }
-        if let FileFreshness::RolledBack {
-            archived,
-            manifest_sequence,
-        } = self.freshness_of(&bytes)
-        {
-            return refuse(Refusal::RolledBack {
-                archived,
-                manifest_sequence,
-            });
-        }
-        Ok(None)
-    }
-
-    /// How `bytes` (the main file's content) relate to the manifest beside it.
-    pub fn freshness_of(&self, bytes: &[u8]) -> FileFreshness {
-        let manifest = match self.read_manifest() {
-            Ok(Some(m)) => m,
-            Ok(None) => return FileFreshness::NoManifest,
-            Err(e) => return FileFreshness::ManifestUnreadable(e.to_string()),
-        };
-        if manifest.describes(bytes) {
-            return FileFreshness::Current { manifest };
-        }
-        // An older version scb wrote is in the archive byte for byte (each swap archives
-        // what it replaces); a version another program wrote is not.
-        let entries = self.archive().list().unwrap_or_default();
-        for entry in entries.iter().rev() {
-            if entry.len != bytes.len() as u64 {
-                continue;
-            }
-            if let Ok(old) = self.fs.read(&entry.path, MAX_BACKUP_LEN) {
-                if old == bytes {
-                    return FileFreshness::RolledBack {
-                        archived: entry.name.clone(),
-                        manifest_sequence: manifest.sequence,
-                    };
-                }
-            }
-        }
-        FileFreshness::ChangedOutside { manifest }
-    }
-
     /// Steps 3 to 7 of [`MultiFile::write_packed`] for this file (no mirrors), under `_lock`.
     fn swap_locked(
         &self,
@@ -1040,87 +634,13 @@ impl MultiFile {
             },
         }
     }
-
-    fn write_manifest(
-        &self,
-        packed: &[u8],
-        plan: &ManifestPlan<'_>,
-        now: SystemTime,
-    ) -> ManifestOutcome {
-        let path = self.manifest_path();
-        let (bytes, sequence, previous_unreadable) = match plan {
-            ManifestPlan::Off => return ManifestOutcome::Disabled,
-            ManifestPlan::Copy(bytes) => match Manifest::parse(bytes) {
-                Ok(m) => (bytes.to_vec(), m.sequence, None),
-                Err(reason) => {
-                    return ManifestOutcome::Failed(StoreError::Manifest { path, reason })
-                }
-            },
-            ManifestPlan::Next { channel_count } => {
-                let unix = now.duration_since(UNIX_EPOCH).unwrap_or_default();
-                let previous = match read_or_not_found(self.fs.as_ref(), &path, MAX_MANIFEST_LEN) {
-                    Ok(bytes) => match Manifest::parse(&bytes) {
-                        Ok(m) if m.sequence >= SEQUENCE_LIMIT => {
-                            let reason = format!(
-                                "sequence {} cannot advance; move the manifest aside to start \
-                                 a new chain",
-                                m.sequence
-                            );
-                            error!(path = %path.display(), %reason, "manifest not written");
-                            return ManifestOutcome::Failed(StoreError::Manifest { path, reason });
-                        }
-                        Ok(m) => Ok(Some((m, bytes))),
-                        Err(reason) => Err((reason, bytes)),
-                    },
-                    Err(e) if e.is_not_found() => Ok(None),
-                    Err(e) => Err((e.to_string(), Vec::new())),
-                };
-                match previous {
-                    Ok(previous) => {
-                        let next = Manifest::next(
-                            packed,
-                            previous.as_ref().map(|(m, b)| (m, b.as_slice())),
-                            *channel_count,
-                            unix.as_secs(),
-                        );
-                        (next.to_bytes(), next.sequence, None)
-                    }
-                    Err((reason, bytes)) => {
-                        // The previous sequence is unknown: never restart at 1 (that would
-                        // reuse numbers); continue above any count a writer reaches, the
-                        // time in microseconds, and say so loudly.
-                        let mut next = Manifest::next(packed, None, *channel_count, unix.as_secs());
-                        let micros = u64::try_from(unix.as_micros()).unwrap_or(SEQUENCE_LIMIT - 1);
-                        next.sequence = micros.clamp(1, SEQUENCE_LIMIT - 1);
-                        if !bytes.is_empty() {
-                            next.previous_manifest_sha256 = Some(sha256_hex(&bytes));
-                        }
-                        error!(path = %path.display(), %reason, sequence = next.sequence,
-                            "previous manifest unreadable; sequence continues from the clock");
-                        (next.to_bytes(), next.sequence, Some(reason))
-                    }
-                }
-            }
-        };
-        match replace_file(
-            self.fs.as_ref(),
-            &self.manifest_staging_path(),
-            &path,
-            &bytes,
-        ) {
-            Ok(()) => ManifestOutcome::Written {
-                sequence,
-                previous_unreadable,
-            },
-            Err(e) => {
-                warn!(error = %e, "manifest not written; the backup file is updated");
-                ManifestOutcome::Failed(e)
-            }
-        }
-    }
 }
 
-fn read_or_not_found(fs: &dyn Fs, path: &Path, limit: u64) -> Result<Vec<u8>, StoreError> {
+pub(crate) fn read_or_not_found(
+    fs: &dyn Fs,
+    path: &Path,
+    limit: u64,
+) -> Result<Vec<u8>, StoreError> {
     fs.read(path, limit).map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
             StoreError::NotFound {
