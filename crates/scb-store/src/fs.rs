@@ -141,6 +141,7 @@ impl Fs for RealFs {
     fn sync_file(&self, path: &Path) -> io::Result<()> {
         // fsync acts on the file, not the handle: a fresh handle flushes what the writing
         // one left in the page cache (Windows' FlushFileBuffers needs write access).
+        #[cfg_attr(not(unix), allow(unused_mut))] // only unix sets flags
         let mut options = OpenOptions::new();
         #[cfg(unix)]
         {
@@ -242,6 +243,7 @@ impl Fs for RealFs {
     }
 
     fn lock(&self, path: &Path, wait: Duration) -> Result<LockGuard, LockFailure> {
+        #[cfg_attr(not(unix), allow(unused_mut))] // only unix sets flags
         let mut options = private_file_options();
         #[cfg(unix)]
         {

@@ -131,6 +131,8 @@ pub(crate) fn describe(file_type: std::fs::FileType) -> &'static str {
 pub(crate) fn open_for_read(path: &Path, follow: bool) -> Result<File, ReadFailure> {
     let mut options = OpenOptions::new();
     options.read(true);
+    #[cfg(not(unix))]
+    let _ = follow; // Windows opens never follow into FIFOs or devices of this kind
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
