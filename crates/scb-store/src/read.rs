@@ -132,7 +132,7 @@ pub(crate) fn open_for_read(path: &Path, follow: bool) -> Result<File, ReadFailu
     let mut options = OpenOptions::new();
     options.read(true);
     #[cfg(not(unix))]
-    let _ = follow; // Windows opens never follow into FIFOs or devices of this kind
+    let _ = follow; // no O_NOFOLLOW/O_NONBLOCK here; the metadata check still refuses non-regular files
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
