@@ -406,7 +406,8 @@ pub struct WatchArgs {
 pub struct FetchArgs {
     /// The destination to fetch from (directory or object store URL).
     pub url: String,
-    /// Where to write the copy (crash-safe, mode 0600).
+    /// Where to write the copy (the guarded write: an existing file is archived, and one
+    /// losing channels or not opening with the key is replaced only when allowed).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// A history version (full name, time stamp or hash prefix) instead of the latest.
@@ -414,4 +415,6 @@ pub struct FetchArgs {
     pub version: Option<String>,
     #[command(flatten)]
     pub key: KeyArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }

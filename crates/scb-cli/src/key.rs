@@ -282,11 +282,14 @@ fn warn_visible(option: &str) {
 
 fn read_rootkey_file(path: &std::path::Path) -> CliResult<Zeroizing<String>> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+    let bytes = scb_store::read_input_file(path, scb_store::InputKind::KeyFile).map_err(|e| {
+        if e.is_not_found() {
             CliError::Key(format!("{shown}: key file not found"))
         } else {
-            CliError::Key(format!("{shown}: cannot read key file: {e}"))
+            CliError::Key(format!(
+                "{shown}: cannot read key file: {}",
+                crate::input::read_reason(&e)
+            ))
         }
     })?;
     let bytes = Zeroizing::new(bytes);

@@ -14,6 +14,7 @@ use std::time::Duration;
 use bitcoin::hex::DisplayHex;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use scb_cln::{Backup, Channel, ClnVerdict, HsmSecret, HsmSecretKind, MessageType, ScbKey};
+use scb_store::Unreadable;
 use serde_json::{json, Value};
 use zeroize::Zeroizing;
 
@@ -192,16 +193,18 @@ fn open(input: &ClnInput, key: &ClnKey) -> CliResult<Backup> {
                 reason: e.to_string(),
             }
         }
-        Some(ClnVerdict::Corrupted) => CliError::WrongKeyOrCorrupted {
+        Some(ClnVerdict::Corrupted) => CliError::Unopened {
             path,
+            verdict: Unreadable::WrongKeyOrCorrupted,
             reason: format!(
                 "emergency.recover does not authenticate under the key of this {} hsm_secret \
                  (the format cannot tell a wrong hsm_secret from a damaged file)",
                 key.kind.name()
             ),
         },
-        _ => CliError::Corrupted {
+        _ => CliError::Unopened {
             path,
+            verdict: Unreadable::Undecodable,
             reason: format!("it decrypts but Core Lightning would refuse it: {e}"),
         },
     })
