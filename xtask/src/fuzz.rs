@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{self, Result, Runner};
-use crate::json::{self, Value};
+use serde_json::Value;
 
 /// Default seconds each target runs in a smoke run.
 pub const DEFAULT_SECONDS: u64 = 10;
@@ -78,7 +78,7 @@ pub struct Seed {
 fn load_json(path: &Path) -> Result<Value> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    json::parse(&text).map_err(|e| format!("{}: {e}", path.display()).into())
+    serde_json::from_str::<Value>(&text).map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
 fn case_name(case: &Value, index: usize) -> String {
@@ -200,7 +200,10 @@ pub fn seeds_for(target: &str, vectors: &Path) -> Result<Vec<Seed>> {
         "aezeed_decode" => {
             let doc = load_json(&vectors.join("aezeed.json"))?;
             for list in ["cases", "negative"] {
-                let cases = doc.get(list).and_then(Value::as_array).unwrap_or(&[]);
+                let cases = doc
+                    .get(list)
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice);
                 for (i, case) in cases.iter().enumerate() {
                     if let Some(words) = case.get("mnemonic").and_then(Value::as_str) {
                         seeds.push(Seed {
@@ -371,7 +374,7 @@ name="multi_decode"
 
     #[test]
     fn hex_seeds_filter_by_decoder_and_skip_empty_or_bad_hex() {
-        let cases = json::parse(
+        let cases = serde_json::from_str::<Value>(
             r#"[{"name":"a b","decoder":"single","hex":"0102"},
                 {"name":"c","decoder":"multi","hex":"03"},
                 {"name":"d","decoder":"single","hex":""},

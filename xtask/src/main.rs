@@ -14,14 +14,16 @@
 mod bench;
 mod cmd;
 mod fuzz;
-mod json;
+
 mod release;
+mod testlog;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use cmd::{Result, Runner};
+use serde_json::Value;
 
 const HELP: &str = "\
 cargo xtask <command> [options]
@@ -50,7 +52,13 @@ commands:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo xtask <command> --help` prints the same help as `cargo xtask help`.
+    let wants_help = args.iter().skip(1).any(|a| a == "--help" || a == "-h");
     let result = match args.first().map(String::as_str) {
+        Some(_) if wants_help => {
+            print!("{HELP}");
+            Ok(())
+        }
         Some("ci") => run_ci(&args[1..]),
         Some("fuzz") => run_fuzz(&args[1..]),
         Some("bench") => run_bench(&args[1..]),
@@ -137,7 +145,7 @@ impl Args {
 struct Workspace {
     root: PathBuf,
     target_dir: PathBuf,
-    metadata: json::Value,
+    metadata: Value,
 }
 
 fn workspace() -> Result<Workspace> {
@@ -148,11 +156,12 @@ fn workspace() -> Result<Workspace> {
         "1",
         "--no-deps",
     ]))?;
-    let metadata = json::parse(&text).map_err(|e| format!("cargo metadata: {e}"))?;
+    let metadata =
+        serde_json::from_str::<Value>(&text).map_err(|e| format!("cargo metadata: {e}"))?;
     let path = |key: &str| -> Result<PathBuf> {
         metadata
             .get(key)
-            .and_then(json::Value::as_str)
+            .and_then(Value::as_str)
             .map(PathBuf::from)
             .ok_or_else(|| format!("cargo metadata has no {key}").into())
     };
@@ -180,6 +189,8 @@ fn with_flags(var: &str, extra: &str) -> String {
 
 /// The switches of `cargo xtask ci`.
 struct CiOptions {
+    /// `CI=true` in the environment: a skipped test fails the run.
+    in_ci: bool,
     quick: bool,
     skip_fuzz: bool,
     keep_going: bool,
@@ -197,23 +208,50 @@ fn run_ci(args: &[String]) -> Result<()> {
     }
     let quick = args.has("quick");
     let opts = CiOptions {
+        in_ci: std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
         quick,
         skip_fuzz: quick || args.has("skip-fuzz"),
         keep_going: args.has("keep-going"),
         fuzz_seconds: args.seconds("fuzz-seconds", Some("SCB_FUZZ_SECONDS"))?,
     };
     let ws = workspace()?;
-    let root = ws.root.as_path();
 
     let mut runner = Runner::default();
-    let result = ci_steps(&mut runner, root, &ws.target_dir, &opts);
+    let mut log = testlog::TestLog::default();
+    let mut result = ci_steps(&mut runner, &mut log, &ws, &opts);
     println!("\n{}", runner.summary());
-    let t = runner.tests;
+    println!("{}", log.report());
+    let not_run: Vec<String> = runner
+        .records
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            cmd::Outcome::Skipped(why) => Some(format!("  NOT RUN {}: {why}", r.name)),
+            _ => None,
+        })
+        .collect();
+    if !not_run.is_empty() {
+        println!("steps not run ({}), not counted as passed:", not_run.len());
+        println!("{}", not_run.join("\n"));
+    }
+    let t = log.total();
     // One plain closing line that any CI log reader understands.
     println!(
-        "ci: {} passed, {} failed, {} skipped",
-        t.passed, t.failed, t.ignored
+        "ci: {} tests ran: {} passed, {} failed; {} skipped; {} step(s) not run",
+        t.ran(),
+        t.passed,
+        t.failed,
+        t.skipped,
+        not_run.len()
     );
+    // In CI a skipped test is a failure: the thing it guards was not tested.
+    if opts.in_ci && !log.skips.is_empty() && result.is_ok() {
+        result = Err(format!(
+            "CI=true and {} test(s) were skipped (listed above): install what they require \
+             (.ci/run does) or fix the probe",
+            log.skips.len()
+        )
+        .into());
+    }
     result
 }
 
@@ -243,7 +281,14 @@ fn windows_check_available() -> std::result::Result<(), String> {
     }
 }
 
-fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOptions) -> Result<()> {
+fn ci_steps(
+    runner: &mut Runner,
+    log: &mut testlog::TestLog,
+    ws: &Workspace,
+    opts: &CiOptions,
+) -> Result<()> {
+    let root = ws.root.as_path();
+    let target_dir = ws.target_dir.as_path();
     let mut failures = Vec::new();
     // Fail fast, or with --keep-going remember the failure and go on to the next step.
     let mut check = |result: Result<()>| -> Result<()> {
@@ -307,9 +352,33 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
         check(runner.run("fuzz targets build (stable)", &mut fuzz_check))?;
     }
     // `cargo test` runs the doc tests too, so there is no separate doc-test step.
-    check(runner.run_counting_tests(
+    // Build first, to learn which crate each test binary belongs to (for the per-crate
+    // counts); the test run below then compiles nothing.
+    let build = cmd::output(&mut cargo_in(
+        root,
+        &[
+            "test",
+            "--workspace",
+            "--all-features",
+            "--no-run",
+            "--message-format",
+            "json-render-diagnostics",
+        ],
+    ));
+    let owners = match build {
+        Ok(messages) => testlog::Owners::new(&ws.metadata, &messages),
+        Err(e) => {
+            check(Err(e))?;
+            testlog::Owners::default()
+        }
+    };
+    check(runner.run_lines(
         "test",
-        &mut cargo_in(root, &["test", "--workspace", "--all-features"]),
+        &mut cargo_in(
+            root,
+            &["test", "--workspace", "--all-features", "--no-fail-fast"],
+        ),
+        &mut |line| log.line(&owners, line),
     ))?;
     let mut doc = cargo_in(root, &["doc", "--workspace", "--no-deps", "--all-features"]);
     doc.env("RUSTDOCFLAGS", with_flags("RUSTDOCFLAGS", "-D warnings"));
@@ -404,29 +473,25 @@ fn run_fuzz(args: &[String]) -> Result<()> {
     result
 }
 
-fn bench_names(metadata: &json::Value) -> Vec<String> {
+fn bench_names(metadata: &Value) -> Vec<String> {
     let packages = metadata
         .get("packages")
-        .and_then(json::Value::as_array)
-        .unwrap_or(&[]);
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
     packages
         .iter()
-        .filter(|p| p.get("name").and_then(json::Value::as_str) == Some("scb-benches"))
+        .filter(|p| p.get("name").and_then(Value::as_str) == Some("scb-benches"))
         .flat_map(|p| {
             p.get("targets")
-                .and_then(json::Value::as_array)
-                .unwrap_or(&[])
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
         })
         .filter(|t| {
             t.get("kind")
-                .and_then(json::Value::as_array)
+                .and_then(Value::as_array)
                 .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("bench")))
         })
-        .filter_map(|t| {
-            t.get("name")
-                .and_then(json::Value::as_str)
-                .map(str::to_owned)
-        })
+        .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned))
         .collect()
 }
 
@@ -630,7 +695,7 @@ mod tests {
 
     #[test]
     fn bench_names_are_the_bench_targets_of_scb_benches() {
-        let metadata = json::parse(
+        let metadata = serde_json::from_str::<Value>(
             r#"{"packages":[{"name":"scb-benches","targets":[
                 {"name":"scb_benches","kind":["lib"]},
                 {"name":"wire","kind":["bench"]},{"name":"sync","kind":["bench"]}]},

@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::Result;
-use crate::json::Value;
+use serde_json::Value;
 
 /// The publishing order we expect: every crate after the crates it depends on.
 pub const PREFERRED_ORDER: [&str; 7] = [
@@ -66,7 +66,7 @@ pub fn packages_from_metadata(metadata: &Value) -> Result<Vec<Package>> {
             let deps = p
                 .get("dependencies")
                 .and_then(Value::as_array)
-                .unwrap_or(&[])
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .filter(|d| d.get("kind").and_then(Value::as_str) != Some("dev"))
                 .filter_map(|d| Some((opt_str(d, "name")?, opt_str(d, "req").unwrap_or_default())))
@@ -219,10 +219,9 @@ pub fn requirement_allows(req: &str, version: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
 
     fn metadata() -> Value {
-        json::parse(
+        serde_json::from_str::<Value>(
             r#"{"packages":[
               {"name":"scb-cli","version":"0.1.0","publish":null,"license":"MIT OR Apache-2.0",
                "description":"cli","readme":"README.md","repository":"https://x","rust_version":"1.89",
