@@ -187,7 +187,8 @@ fn with_flags(var: &str, extra: &str) -> String {
     }
 }
 
-/// The switches of `cargo xtask ci`.
+/// The switches of `cargo xtask ci` (independent on/off switches, hence the bools).
+#[allow(clippy::struct_excessive_bools)]
 struct CiOptions {
     /// `CI=true` in the environment: a skipped test fails the run.
     in_ci: bool,
