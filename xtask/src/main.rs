@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! cargo xtask ci [--quick] [--skip-fuzz] [--keep-going] [--fuzz-seconds N]
-//! cargo xtask fuzz [TARGET...] [--seconds N]
+//! cargo xtask fuzz [TARGET...] [--seconds N] [--stable] [--refresh-corpus]
 //! cargo xtask bench [--quick] [--no-run] [BENCH...]
 //! cargo xtask release --dry-run [--allow-dirty] [--verify]
 //! cargo xtask release --execute
@@ -30,15 +30,21 @@ cargo xtask <command> [options]
 
 commands:
   ci        the whole CI: fmt (workspace and fuzz/), clippy, fuzz targets build
-            (stable), tests (with doc tests), docs, and a fuzz smoke run when
-            nightly and cargo-fuzz exist
+            (stable), tests (with doc tests), docs, the Windows check of scb-store
+            (where that target is installed), every fuzz target on stable, and
+            libFuzzer runs where nightly and cargo-fuzz exist. Prints tests per crate
+            and every skipped test with its reason; a step that cannot run is
+            NOT RUN, never ok. With CI=true a skipped test fails the run.
               --quick            only fmt, clippy, tests and docs
-              --skip-fuzz        no fuzz smoke run (the stable build check still runs)
+              --skip-fuzz        no fuzz runs (the stable build check still runs)
               --fuzz-seconds N   seconds per fuzz target (default 10; env SCB_FUZZ_SECONDS)
               --keep-going       run every step even after one fails; fail at the end
-  fuzz      run fuzz targets (all, or those named), seeded from ../shared/vectors;
-            a failing input is copied to fuzz/regressions/<target>/
+  fuzz      run fuzz targets (all, or those named) over fuzz/regressions/<target>/;
+            a failing input is copied there
               --seconds N        seconds per target (default 10)
+              --stable           the stable mutation run instead of cargo-fuzz (nightly)
+              --refresh-corpus   (re)write the inputs made from ../shared/vectors into
+                                 fuzz/regressions/<target>/vector-* and stop
   bench     run the criterion benchmarks (cargo bench -p scb-benches) and print a table
               --quick            criterion's --quick mode
               --no-run           only print the table of the results already on disk
@@ -408,22 +414,30 @@ fn ci_steps(
         check(runner.run("windows check (scb-store)", &mut win))?;
     }
 
+    // Fuzzing: every target runs on stable (corpus replay, then mutations for a bounded
+    // time); libFuzzer's coverage-guided run only where nightly and cargo-fuzz exist.
     if opts.skip_fuzz {
         let why = if opts.quick { "--quick" } else { "--skip-fuzz" };
-        runner.skip("fuzz smoke", why);
-    } else if let Err(reason) = fuzz::fuzz_available() {
-        runner.skip("fuzz smoke", &reason);
+        runner.skip("fuzz (stable)", why);
+        runner.skip("fuzz (nightly, cargo-fuzz)", why);
     } else {
         let targets = fuzz::targets(root)?;
-        check(runner.run_fn("fuzz seed corpora", || {
-            for (target, count) in fuzz::write_seed_corpora(root, &targets)? {
-                println!("  {target}: {count} seeds");
-            }
-            Ok(())
-        }))?;
-        check(runner.run("fuzz build (nightly)", &mut fuzz::build_command(root)))?;
         for target in &targets {
-            check(fuzz::run_target(runner, root, target, opts.fuzz_seconds))?;
+            check(fuzz::run_stable(
+                runner,
+                root,
+                target_dir,
+                target,
+                opts.fuzz_seconds,
+            ))?;
+        }
+        if let Err(reason) = fuzz::fuzz_available() {
+            runner.skip("fuzz (nightly, cargo-fuzz)", &reason);
+        } else {
+            check(runner.run("fuzz build (nightly)", &mut fuzz::build_command(root)))?;
+            for target in &targets {
+                check(fuzz::run_target(runner, root, target, opts.fuzz_seconds))?;
+            }
         }
     }
     if failures.is_empty() {
@@ -434,9 +448,10 @@ fn ci_steps(
 }
 
 fn run_fuzz(args: &[String]) -> Result<()> {
-    let args = Args::parse(args, &[], &["seconds"])?;
+    let args = Args::parse(args, &["stable", "refresh-corpus"], &["seconds"])?;
     let seconds = args.seconds("seconds", None)?;
-    let root = cmd::repo_root();
+    let ws = workspace()?;
+    let root = ws.root.clone();
     let all = fuzz::targets(&root)?;
     let targets: Vec<String> = if args.positional.is_empty() {
         all
@@ -452,21 +467,35 @@ fn run_fuzz(args: &[String]) -> Result<()> {
         }
         args.positional.clone()
     };
-    fuzz::fuzz_available().map_err(|reason| format!("cannot fuzz: {reason}"))?;
-    for (target, count) in fuzz::write_seed_corpora(&root, &targets)? {
-        println!("{target}: {count} seeds from the vectors");
+    if args.has("refresh-corpus") {
+        for (target, count) in fuzz::write_vector_corpora(&root, &targets)? {
+            println!("{target}: {count} inputs from the vectors in fuzz/regressions/{target}/");
+        }
+        return Ok(());
     }
     let mut runner = Runner::default();
-    let mut build = fuzz::build_command(&root);
-    if targets.len() == 1 {
-        build.arg(&targets[0]);
-    }
-    let mut result = runner.run("fuzz build (nightly)", &mut build);
-    if result.is_ok() {
+    let mut result = Ok(());
+    if args.has("stable") {
         for target in &targets {
-            result = fuzz::run_target(&mut runner, &root, target, seconds);
+            result = fuzz::run_stable(&mut runner, &root, &ws.target_dir, target, seconds);
             if result.is_err() {
                 break;
+            }
+        }
+    } else {
+        fuzz::fuzz_available()
+            .map_err(|reason| format!("cannot fuzz with libFuzzer: {reason} (try --stable)"))?;
+        let mut build = fuzz::build_command(&root);
+        if targets.len() == 1 {
+            build.arg(&targets[0]);
+        }
+        result = runner.run("fuzz build (nightly)", &mut build);
+        if result.is_ok() {
+            for target in &targets {
+                result = fuzz::run_target(&mut runner, &root, target, seconds);
+                if result.is_err() {
+                    break;
+                }
             }
         }
     }

@@ -94,6 +94,33 @@ pub fn to_hex(bytes: &[u8]) -> String {
     })
 }
 
+/// Runs `check` (a fuzz target's body) over every file of the committed corpus
+/// `fuzz/regressions/<target>/` and returns how many it replayed, after printing that
+/// count. Panics when the folder is missing or empty: a replay of nothing checks nothing.
+pub fn replay_fuzz_corpus(target: &str, check: impl Fn(&[u8])) -> usize {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fuzz/regressions")
+        .join(target);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap_or_else(|e| panic!("no fuzz corpus at {}: {e}", dir.display()))
+        .map(|entry| {
+            entry
+                .unwrap_or_else(|e| panic!("{}: {e}", dir.display()))
+                .path()
+        })
+        .filter(|p| p.is_file())
+        .collect();
+    files.sort();
+    assert!(!files.is_empty(), "empty fuzz corpus at {}", dir.display());
+    for file in &files {
+        let data = std::fs::read(file).unwrap_or_else(|e| panic!("{}: {e}", file.display()));
+        println!("replaying {}", file.display());
+        check(&data);
+    }
+    println!("{target}: replayed {} committed inputs", files.len());
+    files.len()
+}
+
 /// The path of executable `name` on `PATH`. Panics when absent: call it only from a test
 /// marked `#[requires(tool = "name")]`.
 pub fn tool(name: &str) -> PathBuf {

@@ -88,6 +88,8 @@ extern crate alloc;
 
 mod address;
 mod error;
+/// Fuzz-target bodies (feature `fuzzing`; not a stable API).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "serde")]

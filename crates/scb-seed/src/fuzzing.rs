@@ -11,7 +11,7 @@ const CHEAP: ScryptCost = ScryptCost::from_log_n(1);
 /// Feeds arbitrary bytes to every aezeed decoder: as mnemonic text, as the
 /// 33 enciphered bytes (the rest as passphrase), and as an AEZ ciphertext.
 /// Panics only if a decoder panics or a round trip breaks.
-pub fn aezeed_decode(data: &[u8]) {
+pub fn check_aezeed(data: &[u8]) {
     if let Ok(text) = core::str::from_utf8(data) {
         if let Ok(mnemonic) = Mnemonic::parse(text) {
             let bytes = mnemonic.to_enciphered();
