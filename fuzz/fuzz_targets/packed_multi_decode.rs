@@ -11,5 +11,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| scb_crypto::fuzzing::check_packed_mult
 
 #[cfg(not(fuzzing))]
 fn main() -> std::process::ExitCode {
-    scb_fuzz::stable_main("packed_multi_decode", scb_crypto::fuzzing::check_packed_multi)
+    scb_fuzz::stable_main(
+        "packed_multi_decode",
+        scb_crypto::fuzzing::check_packed_multi,
+    )
 }

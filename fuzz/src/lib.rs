@@ -122,7 +122,10 @@ fn run_one(target: &str, check: fn(&[u8]), data: &[u8]) -> Result<(), PathBuf> {
     }
     let dir = fuzz_dir().join("artifacts").join(target);
     let path = dir.join(format!("crash-{:016x}", fnv(data)));
-    if std::fs::create_dir_all(&dir).and_then(|()| std::fs::write(&path, data)).is_err() {
+    if std::fs::create_dir_all(&dir)
+        .and_then(|()| std::fs::write(&path, data))
+        .is_err()
+    {
         eprintln!("could not save the failing input to {}", path.display());
     }
     Err(path)
@@ -153,7 +156,11 @@ pub fn stable_main(target: &str, check: fn(&[u8])) -> ExitCode {
         for file in &files {
             let data = std::fs::read(file).unwrap_or_default();
             if let Err(saved) = run_one(target, check, &data) {
-                eprintln!("{target}: {} FAILS (copy at {})", file.display(), saved.display());
+                eprintln!(
+                    "{target}: {} FAILS (copy at {})",
+                    file.display(),
+                    saved.display()
+                );
                 return ExitCode::FAILURE;
             }
             println!("{target}: ok {}", file.display());
@@ -167,7 +174,9 @@ pub fn stable_main(target: &str, check: fn(&[u8])) -> ExitCode {
         fuzz_dir().join("corpus").join(target),
     ] {
         for file in files_in(&dir) {
-            let Ok(data) = std::fs::read(&file) else { continue };
+            let Ok(data) = std::fs::read(&file) else {
+                continue;
+            };
             if let Err(saved) = run_one(target, check, &data) {
                 eprintln!(
                     "{target}: corpus input {} FAILS (copy at {})",

@@ -259,36 +259,6 @@ impl Runner {
         Ok(())
     }
 
-    /// Runs a step implemented in Rust rather than as a command.
-    pub fn run_fn(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
-        println!("==> {name}");
-        flush();
-        let start = Instant::now();
-        let result = f();
-        let elapsed = start.elapsed();
-        let outcome = if result.is_ok() {
-            Outcome::Passed
-        } else {
-            Outcome::Failed
-        };
-        self.records.push(StepRecord {
-            name: name.to_owned(),
-            elapsed,
-            cpu: None,
-            outcome,
-        });
-        match result {
-            Ok(()) => {
-                println!("<== {name}: ok in {}", seconds(elapsed));
-                Ok(())
-            }
-            Err(e) => {
-                println!("<== {name}: FAILED after {}", seconds(elapsed));
-                Err(format!("step `{name}` failed: {e}").into())
-            }
-        }
-    }
-
     /// Records a step that did not run (never a pass), printing a `NOT RUN` line with the reason.
     pub fn skip(&mut self, name: &str, reason: &str) {
         println!("NOT RUN {name}: {reason}");
@@ -410,15 +380,6 @@ mod tests {
         assert_eq!(runner.tests.ignored, 2);
         assert_eq!(seen.len(), 2);
         assert!(seen[0].contains("Running"), "{seen:?}");
-    }
-
-    #[test]
-    fn run_fn_failure_names_the_step_and_cause() {
-        let mut runner = Runner::default();
-        let err = runner
-            .run_fn("seed", || Err("no vectors".into()))
-            .unwrap_err();
-        assert_eq!(err.0, "step `seed` failed: no vectors");
     }
 
     #[test]

@@ -49,8 +49,10 @@ commands:
               --quick            criterion's --quick mode
               --no-run           only print the table of the results already on disk
               NAME...            only these bench files (wire, crypto, store, sync)
-  release   --dry-run: check every publishable crate (metadata, README, CHANGELOG,
-            dependency order, cargo package, MSRV); --execute: publish in order
+  release   --dry-run: check every publishable crate (metadata, a real repository
+            URL, README, CHANGELOG, dependency order, cargo package, MSRV with that
+            exact toolchain) and build the release `scb`, reporting its size; a
+            check that cannot run fails. --execute: the same, then publish in order
               --allow-dirty      let cargo package run on uncommitted changes
               --verify           let cargo package build each packaged crate
   help      this text
@@ -560,7 +562,7 @@ fn run_bench(args: &[String]) -> Result<()> {
     let results = bench::collect(&criterion_dir, since)?;
     if results.is_empty() {
         println!(
-            "no criterion results under {} (the bench files may still be stubs)",
+            "no criterion results under {} (run `cargo xtask bench` first)",
             criterion_dir.display()
         );
     } else {
@@ -631,30 +633,72 @@ fn run_release(args: &[String]) -> Result<()> {
         failures += 1;
     }
 
+    // The MSRV is checked with exactly that toolchain; a check that cannot run fails the
+    // release check (a skipped check is not a passed one).
     let msrv: Vec<&str> = order
         .iter()
         .filter_map(|p| p.rust_version.as_deref())
         .collect();
     match msrv.first() {
-        None => println!("SKIP msrv: no crate declares rust-version"),
+        None => {
+            println!("FAIL msrv: no crate declares rust-version");
+            failures += 1;
+        }
         Some(version) => {
+            // An installed toolchain named `<version>.<patch>-<host>` or `<version>-<host>`
+            // (never `cargo +<version>`, which would make rustup try a download).
             let installed =
                 cmd::output(std::process::Command::new("rustup").args(["toolchain", "list"]))
                     .unwrap_or_default();
-            let has = installed.lines().any(|line| {
-                line.starts_with(&format!("{version}-")) || line.starts_with(&format!("{version}."))
-            });
-            if has {
-                let mut check = cmd::cargo_toolchain(version);
+            let toolchain = installed
+                .lines()
+                .filter_map(|line| line.split_whitespace().next())
+                .find(|name| {
+                    name.starts_with(&format!("{version}-"))
+                        || name.starts_with(&format!("{version}."))
+                })
+                .map(str::to_owned);
+            if let Some(toolchain) = toolchain {
+                let mut check = cmd::cargo_toolchain(&toolchain);
                 check
                     .current_dir(&ws.root)
                     .args(["check", "--workspace", "--all-features"]);
                 check.arg("--target-dir").arg(ws.target_dir.join("msrv"));
-                if runner.run(&format!("msrv {version}"), &mut check).is_err() {
+                if runner
+                    .run(&format!("msrv {version} ({toolchain})"), &mut check)
+                    .is_err()
+                {
                     failures += 1;
                 }
             } else {
-                println!("SKIP msrv: toolchain {version} is not installed (rustup toolchain list)");
+                println!(
+                    "FAIL msrv: toolchain {version} is not installed, so rust-version = \
+                         \"{version}\" cannot be checked (rustup toolchain list)"
+                );
+                failures += 1;
+            }
+        }
+    }
+
+    // What users download: the release `scb`, stripped by [profile.release].
+    let mut build = cargo_in(
+        &ws.root,
+        &["build", "--release", "-p", "scb-cli", "--bin", "scb"],
+    );
+    if runner.run("release build (scb)", &mut build).is_err() {
+        failures += 1;
+    } else {
+        let binary = ws.target_dir.join("release").join("scb");
+        match std::fs::metadata(&binary) {
+            Ok(meta) => println!(
+                "ok   scb release binary: {} kB ({} bytes) at {}",
+                meta.len() / 1000,
+                meta.len(),
+                binary.display()
+            ),
+            Err(e) => {
+                println!("FAIL scb release binary {}: {e}", binary.display());
+                failures += 1;
             }
         }
     }

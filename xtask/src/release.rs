@@ -151,6 +151,13 @@ pub fn problems(package: &Package, all: &[Package], changelog: &[String]) -> Vec
             found.push(format!("manifest declares no {field}"));
         }
     }
+    if let Some(url) = &package.repository {
+        if is_placeholder_url(url) {
+            found.push(format!(
+                "repository = \"{url}\" is a placeholder: set the real repository URL"
+            ));
+        }
+    }
     let readme = package
         .dir
         .join(package.readme.as_deref().unwrap_or("README.md"));
@@ -179,6 +186,25 @@ pub fn problems(package: &Package, all: &[Package], changelog: &[String]) -> Vec
         }
     }
     found
+}
+
+/// Whether `url` is a placeholder that must never be published (RFC 2606/6761 names).
+pub fn is_placeholder_url(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    host.is_empty()
+        || ["invalid", "example", "test", "localhost"]
+            .iter()
+            .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
 /// Whether a caret requirement such as `^0.1.0` (cargo's default) allows `version`.
@@ -213,6 +239,21 @@ pub fn requirement_allows(req: &str, version: &str) -> bool {
         (0, 0, patch) => have == (0, 0, patch),
         (0, minor, _) => have.0 == 0 && have.1 == minor,
         (major, _, _) => have.0 == major,
+    }
+}
+
+#[cfg(test)]
+mod placeholder_tests {
+    use super::is_placeholder_url;
+
+    #[test]
+    fn placeholder_repository_urls_are_recognised() {
+        assert!(is_placeholder_url("https://example.invalid/scb"));
+        assert!(is_placeholder_url("https://github.com.example.com/x"));
+        assert!(is_placeholder_url("http://localhost:8080/x"));
+        assert!(is_placeholder_url(""));
+        assert!(!is_placeholder_url("https://github.com/scb/scb"));
+        assert!(!is_placeholder_url("https://invalid-but-real.org/scb"));
     }
 }
 

@@ -363,7 +363,8 @@ pub struct FilterArgs {
 pub struct WatchArgs {
     /// The backup file to watch (lnd's channel.backup).
     pub source: PathBuf,
-    /// Destination: a directory, or an object store URL (s3://, gs://, az://, https://).
+    /// Destination: a directory or s3://bucket/prefix. Builds with the features gcs, azure
+    /// or http also take gs:// (untested: no GCS emulator), az:// and https:// URLs.
     #[arg(long = "to", value_name = "DEST", required = true)]
     pub to: Vec<String>,
     /// Replicate once and exit (for cron and tests); exit 1 when a destination failed.
