@@ -15,6 +15,8 @@ Key sources (exactly one; most commands need the key):
   --aezeed              lnd's 24 words at a hidden prompt, or SCB_AEZEED / SCB_AEZEED_PASSPHRASE
   --bip39               a BIP39 mnemonic at a hidden prompt, or SCB_BIP39 / SCB_BIP39_PASSPHRASE
   (nothing)             a hidden prompt for the root key when stdin is a terminal
+
+Network (which chain's key the root key derives):
   --network             mainnet (default), testnet, testnet4, signet, regtest or simnet
 
 Exit codes:
@@ -22,6 +24,9 @@ Exit codes:
   1  the operation failed (missing or unreadable file, not a backup, wrong key,
      corrupted file, write failure, ...); the reason is printed on one line
   2  usage error (bad arguments, no key source)
+  3  only with --exit-code: `diff` found differences, `restore-plan` found channels
+     that would make lnd's restore fail (like `git diff --exit-code`, but 3, so that
+     a script can tell it from a failure)
 
 Example:
   scb dump examples/channel.backup --network testnet --rootkey-file examples/rootkey.tprv";
@@ -44,7 +49,7 @@ pub enum Format {
     /// Human-readable text.
     #[default]
     Text,
-    /// JSON (for `dump`: exactly the schema of lnd's test vectors).
+    /// JSON: one object, the same facts as the text.
     Json,
 }
 
@@ -88,7 +93,10 @@ Example:
     #[command(after_help = "\
 Examples:
   scb diff old.backup new.backup --rootkey-file rootkey.xprv
-  scb diff node-a.backup node-b.backup --rootkey-file a.xprv --key-b-rootkey-file b.xprv")]
+  scb diff node-a.backup node-b.backup --rootkey-file a.xprv --key-b-rootkey-file b.xprv
+  scb diff old.backup new.backup --exit-code --rootkey-file k || echo changed
+
+Exit code 0 whatever the difference; with --exit-code, 3 when the backups differ.")]
     Diff(DiffArgs),
     /// Union of several backups into one; per funding outpoint, the later file wins.
     #[command(after_help = "\
@@ -114,7 +122,10 @@ Warnings:
        `scb filter --discard`.
 
 Example:
-  scb restore-plan channel.backup --rootkey-file rootkey.xprv --format json"
+  scb restore-plan channel.backup --rootkey-file rootkey.xprv --format json
+
+Exit code 0 when the plan was made; with --exit-code, 3 when a channel would make lnd's
+restore fail (listed as blocking)."
     )]
     RestorePlan(RestorePlanArgs),
     /// Seed tools: what a seed (aezeed, BIP39, hex, root key) gives.
@@ -233,6 +244,9 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Exit with code 3 when the backups differ (0 when they hold the same channels).
+    #[arg(long)]
+    pub exit_code: bool,
     #[command(flatten)]
     pub key: KeyArgs,
     #[command(flatten)]
@@ -243,7 +257,7 @@ pub struct DiffArgs {
 #[derive(Args, Debug)]
 pub struct MergeArgs {
     /// Two or more backups, oldest first (later files win).
-    #[arg(required = true, num_args = 2..)]
+    #[arg(required = true, num_args = 2.., value_name = "FILE")]
     pub files: Vec<String>,
     /// The merged output file.
     #[arg(long, value_name = "FILE")]
@@ -310,6 +324,9 @@ pub struct RestorePlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Exit with code 3 when a channel would make lnd's restore fail.
+    #[arg(long)]
+    pub exit_code: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }

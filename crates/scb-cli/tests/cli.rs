@@ -769,6 +769,26 @@ fn diff_reports_added_removed_and_changed_channels() {
 }
 
 #[test]
+fn diff_exit_code_is_3_when_backups_differ_and_0_when_not() {
+    let dir = tmp();
+    let b = s(&dir.path().join("b.backup"));
+    assert_ok(&create(&changed_json(dir.path()), &b, &[]));
+    let o = scb_k(&["diff", BACKUP, &b, "--exit-code"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // The full report is still printed; stderr says why the code is 3, not "error".
+    assert!(stdout(&o).contains("1 added, 1 removed, 1 changed"));
+    assert_eq!(stderr(&o).trim(), "scb: 3 channel(s) differ");
+    let same = s(&dir.path().join("same.backup"));
+    assert_ok(&create(BACKUP_JSON, &same, &[]));
+    assert_ok(&scb_k(&["diff", BACKUP, &same, "--exit-code"]));
+    // A failure keeps exit code 1, distinct from "differ".
+    assert_fails_with(
+        &scb_k(&["diff", BACKUP, "no-such.backup", "--exit-code"]),
+        &["no-such.backup"],
+    );
+}
+
+#[test]
 fn diff_with_a_second_key_for_b() {
     let dir = tmp();
     let seed = json_file("tests/fixtures/aezeed-e2e/keys.json")["bip32_seed"]
@@ -1014,6 +1034,15 @@ fn filter_discards_the_given_channels() {
     assert!(S37_BLOCKERS.iter().all(|b| !ops.contains(b)));
     let o = scb_k(&["restore-plan", &out]);
     assert!(stdout(&o).contains("no channel blocks lnd's restore"));
+    // --exit-code: 0 for the filtered file, 3 for the original with its blockers.
+    assert_ok(&scb_k(&["restore-plan", &out, "--exit-code"]));
+    let o = scb_k(&["restore-plan", BACKUP, "--exit-code"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim(),
+        "scb: 4 channel(s) would make lnd's restore fail"
+    );
+    assert_ok(&scb_k(&["restore-plan", BACKUP]));
 }
 
 #[test]
