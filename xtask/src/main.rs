@@ -1,7 +1,8 @@
 //! `cargo xtask`: the scb workspace's CI, fuzzing, benchmark and release pipeline.
 //!
-//! A plain binary run through the `xtask` alias in `.cargo/config.toml`, with no
-//! dependencies so that it builds in seconds on a fresh clone:
+//! A plain binary run through the `xtask` alias in `.cargo/config.toml`, with one
+//! dependency (`serde_json`, for cargo's and criterion's JSON) so that it builds in
+//! seconds on a fresh clone:
 //!
 //! ```text
 //! cargo xtask ci [--quick] [--skip-fuzz] [--keep-going] [--fuzz-seconds N]
