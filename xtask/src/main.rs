@@ -253,6 +253,19 @@ fn run_ci(args: &[String]) -> Result<()> {
         t.skipped,
         not_run.len()
     );
+    // The per-test lines and libtest's own summary lines must agree; if not, a line was
+    // missed (or a binary died) and the per-crate table cannot be trusted.
+    let libtest = runner.tests;
+    if (libtest.passed, libtest.failed, libtest.ignored) != (t.passed, t.failed, t.skipped) {
+        println!(
+            "ci: WARNING: libtest's summaries say {} passed, {} failed, {} ignored; \
+             the per-test lines above say {}, {}, {}",
+            libtest.passed, libtest.failed, libtest.ignored, t.passed, t.failed, t.skipped
+        );
+        if result.is_ok() {
+            result = Err("the test counts disagree (see the warning above)".into());
+        }
+    }
     // In CI a skipped test is a failure: the thing it guards was not tested.
     if opts.in_ci && !log.skips.is_empty() && result.is_ok() {
         result = Err(format!(
