@@ -227,7 +227,10 @@ impl Runner {
                 let Ok(line) = line else { break };
                 self.tests.add_line(&line);
                 on_line(&line);
-                println!("{line}");
+                // cargo's JSON messages are for xtask, not for the log.
+                if !line.starts_with("{\"reason\":") {
+                    println!("{line}");
+                }
             }
             child.wait()
         } else {

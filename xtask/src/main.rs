@@ -377,24 +377,29 @@ fn ci_steps(
     // `cargo test` runs the doc tests too, so there is no separate doc-test step.
     // Build first, to learn which crate each test binary belongs to (for the per-crate
     // counts); the test run below then compiles nothing.
-    let build = cmd::output(&mut cargo_in(
-        root,
-        &[
-            "test",
-            "--workspace",
-            "--all-features",
-            "--no-run",
-            "--message-format",
-            "json-render-diagnostics",
-        ],
-    ));
-    let owners = match build {
-        Ok(messages) => testlog::Owners::new(&ws.metadata, &messages),
-        Err(e) => {
-            check(Err(e))?;
-            testlog::Owners::default()
-        }
-    };
+    let mut messages = String::new();
+    let build = runner.run_lines(
+        "test build",
+        &mut cargo_in(
+            root,
+            &[
+                "test",
+                "--workspace",
+                "--all-features",
+                "--no-run",
+                "--message-format",
+                "json-render-diagnostics",
+            ],
+        ),
+        &mut |line| {
+            if line.starts_with('{') {
+                messages.push_str(line);
+                messages.push('\n');
+            }
+        },
+    );
+    check(build)?;
+    let owners = testlog::Owners::new(&ws.metadata, &messages);
     check(runner.run_lines(
         "test",
         &mut cargo_in(
