@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::time::SystemTime;
 
 use crate::cmd::Result;
-use crate::json::{self, Value};
+use serde_json::Value;
 
 /// What one benchmark processes per iteration, as declared with criterion's `Throughput`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -29,23 +29,25 @@ pub struct BenchResult {
 impl BenchResult {
     /// Reads a result from the text of criterion's `benchmark.json` and `estimates.json`.
     pub fn from_files(benchmark: &str, estimates: &str) -> Result<Self> {
-        let benchmark = json::parse(benchmark).map_err(|e| format!("benchmark.json: {e}"))?;
-        let estimates = json::parse(estimates).map_err(|e| format!("estimates.json: {e}"))?;
+        let benchmark =
+            serde_json::from_str::<Value>(benchmark).map_err(|e| format!("benchmark.json: {e}"))?;
+        let estimates =
+            serde_json::from_str::<Value>(estimates).map_err(|e| format!("estimates.json: {e}"))?;
         let id = benchmark
             .get("full_id")
             .and_then(Value::as_str)
             .ok_or("benchmark.json has no full_id")?
             .to_owned();
         let mean_ns = estimates
-            .pointer(&["mean", "point_estimate"])
+            .pointer("/mean/point_estimate")
             .and_then(Value::as_f64)
             .ok_or("estimates.json has no mean.point_estimate")?;
         let lower = estimates
-            .pointer(&["mean", "confidence_interval", "lower_bound"])
+            .pointer("/mean/confidence_interval/lower_bound")
             .and_then(Value::as_f64)
             .unwrap_or(mean_ns);
         let upper = estimates
-            .pointer(&["mean", "confidence_interval", "upper_bound"])
+            .pointer("/mean/confidence_interval/upper_bound")
             .and_then(Value::as_f64)
             .unwrap_or(mean_ns);
         let throughput = benchmark.get("throughput").and_then(|t| {

@@ -186,30 +186,49 @@ pub struct Runner {
 impl Runner {
     /// Runs `cmd` as step `name`; an exit other than 0 is an error naming the step.
     pub fn run(&mut self, name: &str, cmd: &mut Command) -> Result<()> {
-        self.run_inner(name, cmd, false)
+        self.run_inner(name, cmd, None)
     }
 
-    /// Like [`Runner::run`], also echoing stdout line by line and counting libtest results.
-    pub fn run_counting_tests(&mut self, name: &str, cmd: &mut Command) -> Result<()> {
-        self.run_inner(name, cmd, true)
+    /// Runs `cmd` with stdout and stderr merged into one pipe (so their order is kept),
+    /// printing each line and handing it to `on_line`; counts libtest's summary lines.
+    pub fn run_lines(
+        &mut self,
+        name: &str,
+        cmd: &mut Command,
+        on_line: &mut dyn FnMut(&str),
+    ) -> Result<()> {
+        self.run_inner(name, cmd, Some(on_line))
     }
 
-    fn run_inner(&mut self, name: &str, cmd: &mut Command, count_tests: bool) -> Result<()> {
+    fn run_inner(
+        &mut self,
+        name: &str,
+        cmd: &mut Command,
+        on_line: Option<&mut dyn FnMut(&str)>,
+    ) -> Result<()> {
         println!("==> {name}: {}", describe(cmd));
         flush();
         let start = Instant::now();
         let cpu_start = children_cpu();
         cmd.stdin(Stdio::null());
-        let status = if count_tests {
-            cmd.stdout(Stdio::piped());
+        let status = if let Some(on_line) = on_line {
+            let (reader, writer) =
+                std::io::pipe().map_err(|e| format!("step `{name}`: no pipe: {e}"))?;
+            let writer2 = writer
+                .try_clone()
+                .map_err(|e| format!("step `{name}`: no pipe: {e}"))?;
+            cmd.stdout(writer).stderr(writer2);
             let mut child = cmd
                 .spawn()
                 .map_err(|e| format!("step `{name}` could not start: {e}"))?;
-            if let Some(stdout) = child.stdout.take() {
-                for line in BufReader::new(stdout).lines() {
-                    let Ok(line) = line else { break };
-                    self.tests.add_line(&line);
-                    // `println!` (not a raw stdout handle) so that libtest captures it in tests.
+            // The command holds the pipe's write ends: drop ours so the read ends at exit.
+            drop(std::mem::replace(cmd, Command::new("true")));
+            for line in BufReader::new(reader).lines() {
+                let Ok(line) = line else { break };
+                self.tests.add_line(&line);
+                on_line(&line);
+                // cargo's JSON messages are for xtask, not for the log.
+                if !line.starts_with("{\"reason\":") {
                     println!("{line}");
                 }
             }
@@ -243,39 +262,9 @@ impl Runner {
         Ok(())
     }
 
-    /// Runs a step implemented in Rust rather than as a command.
-    pub fn run_fn(&mut self, name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
-        println!("==> {name}");
-        flush();
-        let start = Instant::now();
-        let result = f();
-        let elapsed = start.elapsed();
-        let outcome = if result.is_ok() {
-            Outcome::Passed
-        } else {
-            Outcome::Failed
-        };
-        self.records.push(StepRecord {
-            name: name.to_owned(),
-            elapsed,
-            cpu: None,
-            outcome,
-        });
-        match result {
-            Ok(()) => {
-                println!("<== {name}: ok in {}", seconds(elapsed));
-                Ok(())
-            }
-            Err(e) => {
-                println!("<== {name}: FAILED after {}", seconds(elapsed));
-                Err(format!("step `{name}` failed: {e}").into())
-            }
-        }
-    }
-
-    /// Records a step that did not run, printing a `SKIP` line with the reason.
+    /// Records a step that did not run (never a pass), printing a `NOT RUN` line with the reason.
     pub fn skip(&mut self, name: &str, reason: &str) {
-        println!("SKIP {name}: {reason}");
+        println!("NOT RUN {name}: {reason}");
         self.records.push(StepRecord {
             name: name.to_owned(),
             elapsed: Duration::ZERO,
@@ -306,7 +295,7 @@ impl Runner {
             total_cpu += record.cpu.unwrap_or_default();
             let result = match &record.outcome {
                 Outcome::Passed => "ok",
-                Outcome::Skipped(_) => "skipped",
+                Outcome::Skipped(_) => "NOT RUN",
                 Outcome::Failed => "FAILED",
             };
             let cpu = record.cpu.map_or_else(|| "-".to_owned(), seconds);
@@ -371,34 +360,29 @@ mod tests {
         runner.skip("fuzz", "no nightly");
         let table = runner.summary();
         assert!(table.contains("true-step  ok"), "{table}");
-        assert!(table.contains("fuzz       skipped"), "{table}");
+        assert!(table.contains("fuzz       NOT RUN"), "{table}");
         assert!(table.lines().next().unwrap().ends_with("cpu"), "{table}");
         assert!(table.lines().last().unwrap().starts_with("total"));
     }
 
     #[test]
-    fn counting_runner_reads_test_lines_from_child_stdout() {
+    fn line_runner_reads_stdout_and_stderr_in_order() {
         let mut runner = Runner::default();
+        let mut seen = Vec::new();
         runner
-            .run_counting_tests(
+            .run_lines(
                 "fake-tests",
                 Command::new("sh").args([
                     "-c",
-                    "echo 'test result: ok. 7 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out'",
+                    "echo '     Running x' >&2; echo 'test result: ok. 7 passed; 0 failed; 2 ignored; 0 measured; 0 filtered out'",
                 ]),
+                &mut |line| seen.push(line.to_owned()),
             )
             .unwrap();
         assert_eq!(runner.tests.passed, 7);
         assert_eq!(runner.tests.ignored, 2);
-    }
-
-    #[test]
-    fn run_fn_failure_names_the_step_and_cause() {
-        let mut runner = Runner::default();
-        let err = runner
-            .run_fn("seed", || Err("no vectors".into()))
-            .unwrap_err();
-        assert_eq!(err.0, "step `seed` failed: no vectors");
+        assert_eq!(seen.len(), 2);
+        assert!(seen[0].contains("Running"), "{seen:?}");
     }
 
     #[test]

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use crate::cmd::{self, Result, Runner};
-use crate::json::{self, Value};
+use serde_json::Value;
 
 /// Default seconds each target runs in a smoke run.
 pub const DEFAULT_SECONDS: u64 = 10;
@@ -78,7 +78,7 @@ pub struct Seed {
 fn load_json(path: &Path) -> Result<Value> {
     let text =
         fs::read_to_string(path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-    json::parse(&text).map_err(|e| format!("{}: {e}", path.display()).into())
+    serde_json::from_str::<Value>(&text).map_err(|e| format!("{}: {e}", path.display()).into())
 }
 
 fn case_name(case: &Value, index: usize) -> String {
@@ -200,7 +200,10 @@ pub fn seeds_for(target: &str, vectors: &Path) -> Result<Vec<Seed>> {
         "aezeed_decode" => {
             let doc = load_json(&vectors.join("aezeed.json"))?;
             for list in ["cases", "negative"] {
-                let cases = doc.get(list).and_then(Value::as_array).unwrap_or(&[]);
+                let cases = doc
+                    .get(list)
+                    .and_then(Value::as_array)
+                    .map_or(&[][..], Vec::as_slice);
                 for (i, case) in cases.iter().enumerate() {
                     if let Some(words) = case.get("mnemonic").and_then(Value::as_str) {
                         seeds.push(Seed {
@@ -216,31 +219,71 @@ pub fn seeds_for(target: &str, vectors: &Path) -> Result<Vec<Seed>> {
     Ok(seeds)
 }
 
-/// Writes the seeds of every target into `fuzz/corpus/<target>/`; returns how many per target.
-///
-/// Without the vectors folder nothing is written and a SKIP line says so.
-pub fn write_seed_corpora(root: &Path, targets: &[String]) -> Result<Vec<(String, usize)>> {
+/// Writes the seeds of every target made from lnd's vectors into the committed corpus,
+/// `fuzz/regressions/<target>/vector-<name>`; returns how many per target. Fails when the
+/// vectors folder is absent (the committed corpus is then left as it is).
+pub fn write_vector_corpora(root: &Path, targets: &[String]) -> Result<Vec<(String, usize)>> {
     let vectors = vectors_dir(root);
     if !vectors.is_dir() {
-        println!(
-            "SKIP seed corpora: no vectors at {} (fuzzing starts from empty corpora)",
-            vectors.display()
-        );
-        return Ok(Vec::new());
+        return Err(format!("no vectors at {}", vectors.display()).into());
     }
     let mut written = Vec::new();
     for target in targets {
         let seeds = seeds_for(target, &vectors)?;
-        let dir = root.join("fuzz").join("corpus").join(target);
+        let dir = root.join("fuzz").join("regressions").join(target);
         fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
         for seed in &seeds {
-            let path = dir.join(format!("seed-{}", seed.name));
+            let path = dir.join(format!("vector-{}", seed.name));
             fs::write(&path, &seed.bytes)
                 .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         }
         written.push((target.clone(), seeds.len()));
     }
     Ok(written)
+}
+
+/// The command that runs `target` on stable for `seconds`: the target's non-libFuzzer
+/// `main` (`fuzz/src/lib.rs`), which replays the committed corpus and then mutates it.
+pub fn stable_command(root: &Path, target_dir: &Path, target: &str, seconds: u64) -> Command {
+    let mut cmd = cmd::cargo();
+    cmd.current_dir(root)
+        .args([
+            "run",
+            "--release",
+            "--quiet",
+            "--manifest-path",
+            "fuzz/Cargo.toml",
+            "--bin",
+            target,
+        ])
+        .arg("--target-dir")
+        .arg(target_dir.join("fuzz-stable"))
+        .args(["--", "--seconds", &seconds.to_string()]);
+    cmd
+}
+
+/// Runs one target on stable, keeping any failing input under `fuzz/regressions/<target>/`.
+pub fn run_stable(
+    runner: &mut Runner,
+    root: &Path,
+    target_dir: &Path,
+    target: &str,
+    seconds: u64,
+) -> Result<()> {
+    let artifacts = root.join("fuzz").join("artifacts").join(target);
+    let regressions = root.join("fuzz").join("regressions").join(target);
+    let before = artifact_names(&artifacts);
+    let result = runner.run(
+        &format!("fuzz {target} (stable, {seconds} s)"),
+        &mut stable_command(root, target_dir, target, seconds),
+    );
+    for path in keep_new_artifacts(&artifacts, &before, &regressions)? {
+        println!(
+            "fuzz {target}: kept failing input {} (commit it with the fix)",
+            path.display()
+        );
+    }
+    result
 }
 
 /// Whether `cargo +nightly fuzz` can run here; otherwise the reason it cannot.
@@ -371,7 +414,7 @@ name="multi_decode"
 
     #[test]
     fn hex_seeds_filter_by_decoder_and_skip_empty_or_bad_hex() {
-        let cases = json::parse(
+        let cases = serde_json::from_str::<Value>(
             r#"[{"name":"a b","decoder":"single","hex":"0102"},
                 {"name":"c","decoder":"multi","hex":"03"},
                 {"name":"d","decoder":"single","hex":""},
@@ -405,13 +448,10 @@ name="multi_decode"
         fs::remove_dir_all(&dir).unwrap();
     }
 
+    #[scb_testkit::requires(vectors)]
     #[test]
-    fn seeds_come_from_the_shared_vectors_when_present() {
-        let vectors = vectors_dir(&cmd::repo_root());
-        if !vectors.is_dir() {
-            eprintln!("SKIP: no vectors at {}", vectors.display());
-            return;
-        }
+    fn seeds_come_from_the_shared_vectors() {
+        let vectors = scb_testkit::vectors_dir();
         let singles = seeds_for("single_decode", &vectors).unwrap();
         assert!(singles.len() > 32, "{} single seeds", singles.len());
         // The first single of singles.json is a v0 plaintext: version byte 0.

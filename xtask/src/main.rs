@@ -1,11 +1,12 @@
 //! `cargo xtask`: the scb workspace's CI, fuzzing, benchmark and release pipeline.
 //!
-//! A plain binary run through the `xtask` alias in `.cargo/config.toml`, with no
-//! dependencies so that it builds in seconds on a fresh clone:
+//! A plain binary run through the `xtask` alias in `.cargo/config.toml`, with one
+//! dependency (`serde_json`, for cargo's and criterion's JSON) so that it builds in
+//! seconds on a fresh clone:
 //!
 //! ```text
 //! cargo xtask ci [--quick] [--skip-fuzz] [--keep-going] [--fuzz-seconds N]
-//! cargo xtask fuzz [TARGET...] [--seconds N]
+//! cargo xtask fuzz [TARGET...] [--seconds N] [--stable] [--refresh-corpus]
 //! cargo xtask bench [--quick] [--no-run] [BENCH...]
 //! cargo xtask release --dry-run [--allow-dirty] [--verify]
 //! cargo xtask release --execute
@@ -14,35 +15,45 @@
 mod bench;
 mod cmd;
 mod fuzz;
-mod json;
+
 mod release;
+mod testlog;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::SystemTime;
 
 use cmd::{Result, Runner};
+use serde_json::Value;
 
 const HELP: &str = "\
 cargo xtask <command> [options]
 
 commands:
   ci        the whole CI: fmt (workspace and fuzz/), clippy, fuzz targets build
-            (stable), tests (with doc tests), docs, and a fuzz smoke run when
-            nightly and cargo-fuzz exist
+            (stable), tests (with doc tests), docs, the Windows check of scb-store
+            (where that target is installed), every fuzz target on stable, and
+            libFuzzer runs where nightly and cargo-fuzz exist. Prints tests per crate
+            and every skipped test with its reason; a step that cannot run is
+            NOT RUN, never ok. With CI=true a skipped test fails the run.
               --quick            only fmt, clippy, tests and docs
-              --skip-fuzz        no fuzz smoke run (the stable build check still runs)
+              --skip-fuzz        no fuzz runs (the stable build check still runs)
               --fuzz-seconds N   seconds per fuzz target (default 10; env SCB_FUZZ_SECONDS)
               --keep-going       run every step even after one fails; fail at the end
-  fuzz      run fuzz targets (all, or those named), seeded from ../shared/vectors;
-            a failing input is copied to fuzz/regressions/<target>/
+  fuzz      run fuzz targets (all, or those named) over fuzz/regressions/<target>/;
+            a failing input is copied there
               --seconds N        seconds per target (default 10)
+              --stable           the stable mutation run instead of cargo-fuzz (nightly)
+              --refresh-corpus   (re)write the inputs made from ../shared/vectors into
+                                 fuzz/regressions/<target>/vector-* and stop
   bench     run the criterion benchmarks (cargo bench -p scb-benches) and print a table
               --quick            criterion's --quick mode
               --no-run           only print the table of the results already on disk
               NAME...            only these bench files (wire, crypto, store, sync)
-  release   --dry-run: check every publishable crate (metadata, README, CHANGELOG,
-            dependency order, cargo package, MSRV); --execute: publish in order
+  release   --dry-run: check every publishable crate (metadata, a real repository
+            URL, README, CHANGELOG, dependency order, cargo package, MSRV with that
+            exact toolchain) and build the release `scb`, reporting its size; a
+            check that cannot run fails. --execute: the same, then publish in order
               --allow-dirty      let cargo package run on uncommitted changes
               --verify           let cargo package build each packaged crate
   help      this text
@@ -50,7 +61,13 @@ commands:
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
+    // `cargo xtask <command> --help` prints the same help as `cargo xtask help`.
+    let wants_help = args.iter().skip(1).any(|a| a == "--help" || a == "-h");
     let result = match args.first().map(String::as_str) {
+        Some(_) if wants_help => {
+            print!("{HELP}");
+            Ok(())
+        }
         Some("ci") => run_ci(&args[1..]),
         Some("fuzz") => run_fuzz(&args[1..]),
         Some("bench") => run_bench(&args[1..]),
@@ -137,7 +154,7 @@ impl Args {
 struct Workspace {
     root: PathBuf,
     target_dir: PathBuf,
-    metadata: json::Value,
+    metadata: Value,
 }
 
 fn workspace() -> Result<Workspace> {
@@ -148,11 +165,12 @@ fn workspace() -> Result<Workspace> {
         "1",
         "--no-deps",
     ]))?;
-    let metadata = json::parse(&text).map_err(|e| format!("cargo metadata: {e}"))?;
+    let metadata =
+        serde_json::from_str::<Value>(&text).map_err(|e| format!("cargo metadata: {e}"))?;
     let path = |key: &str| -> Result<PathBuf> {
         metadata
             .get(key)
-            .and_then(json::Value::as_str)
+            .and_then(Value::as_str)
             .map(PathBuf::from)
             .ok_or_else(|| format!("cargo metadata has no {key}").into())
     };
@@ -178,8 +196,11 @@ fn with_flags(var: &str, extra: &str) -> String {
     }
 }
 
-/// The switches of `cargo xtask ci`.
+/// The switches of `cargo xtask ci` (independent on/off switches, hence the bools).
+#[allow(clippy::struct_excessive_bools)]
 struct CiOptions {
+    /// `CI=true` in the environment: a skipped test fails the run.
+    in_ci: bool,
     quick: bool,
     skip_fuzz: bool,
     keep_going: bool,
@@ -197,23 +218,63 @@ fn run_ci(args: &[String]) -> Result<()> {
     }
     let quick = args.has("quick");
     let opts = CiOptions {
+        in_ci: std::env::var("CI").is_ok_and(|v| v == "true" || v == "1"),
         quick,
         skip_fuzz: quick || args.has("skip-fuzz"),
         keep_going: args.has("keep-going"),
         fuzz_seconds: args.seconds("fuzz-seconds", Some("SCB_FUZZ_SECONDS"))?,
     };
     let ws = workspace()?;
-    let root = ws.root.as_path();
 
     let mut runner = Runner::default();
-    let result = ci_steps(&mut runner, root, &ws.target_dir, &opts);
+    let mut log = testlog::TestLog::default();
+    let mut result = ci_steps(&mut runner, &mut log, &ws, &opts);
     println!("\n{}", runner.summary());
-    let t = runner.tests;
+    println!("{}", log.report());
+    let not_run: Vec<String> = runner
+        .records
+        .iter()
+        .filter_map(|r| match &r.outcome {
+            cmd::Outcome::Skipped(why) => Some(format!("  NOT RUN {}: {why}", r.name)),
+            _ => None,
+        })
+        .collect();
+    if !not_run.is_empty() {
+        println!("steps not run ({}), not counted as passed:", not_run.len());
+        println!("{}", not_run.join("\n"));
+    }
+    let t = log.total();
     // One plain closing line that any CI log reader understands.
     println!(
-        "ci: {} passed, {} failed, {} skipped",
-        t.passed, t.failed, t.ignored
+        "ci: {} tests ran: {} passed, {} failed; {} skipped; {} step(s) not run",
+        t.ran(),
+        t.passed,
+        t.failed,
+        t.skipped,
+        not_run.len()
     );
+    // The per-test lines and libtest's own summary lines must agree; if not, a line was
+    // missed (or a binary died) and the per-crate table cannot be trusted.
+    let libtest = runner.tests;
+    if (libtest.passed, libtest.failed, libtest.ignored) != (t.passed, t.failed, t.skipped) {
+        println!(
+            "ci: WARNING: libtest's summaries say {} passed, {} failed, {} ignored; \
+             the per-test lines above say {}, {}, {}",
+            libtest.passed, libtest.failed, libtest.ignored, t.passed, t.failed, t.skipped
+        );
+        if result.is_ok() {
+            result = Err("the test counts disagree (see the warning above)".into());
+        }
+    }
+    // In CI a skipped test is a failure: the thing it guards was not tested.
+    if opts.in_ci && !log.skips.is_empty() && result.is_ok() {
+        result = Err(format!(
+            "CI=true and {} test(s) were skipped (listed above): install what they require \
+             (.ci/run does) or fix the probe",
+            log.skips.len()
+        )
+        .into());
+    }
     result
 }
 
@@ -243,7 +304,14 @@ fn windows_check_available() -> std::result::Result<(), String> {
     }
 }
 
-fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOptions) -> Result<()> {
+fn ci_steps(
+    runner: &mut Runner,
+    log: &mut testlog::TestLog,
+    ws: &Workspace,
+    opts: &CiOptions,
+) -> Result<()> {
+    let root = ws.root.as_path();
+    let target_dir = ws.target_dir.as_path();
     let mut failures = Vec::new();
     // Fail fast, or with --keep-going remember the failure and go on to the next step.
     let mut check = |result: Result<()>| -> Result<()> {
@@ -307,9 +375,38 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
         check(runner.run("fuzz targets build (stable)", &mut fuzz_check))?;
     }
     // `cargo test` runs the doc tests too, so there is no separate doc-test step.
-    check(runner.run_counting_tests(
+    // Build first, to learn which crate each test binary belongs to (for the per-crate
+    // counts); the test run below then compiles nothing.
+    let mut messages = String::new();
+    let build = runner.run_lines(
+        "test build",
+        &mut cargo_in(
+            root,
+            &[
+                "test",
+                "--workspace",
+                "--all-features",
+                "--no-run",
+                "--message-format",
+                "json-render-diagnostics",
+            ],
+        ),
+        &mut |line| {
+            if line.starts_with('{') {
+                messages.push_str(line);
+                messages.push('\n');
+            }
+        },
+    );
+    check(build)?;
+    let owners = testlog::Owners::new(&ws.metadata, &messages);
+    check(runner.run_lines(
         "test",
-        &mut cargo_in(root, &["test", "--workspace", "--all-features"]),
+        &mut cargo_in(
+            root,
+            &["test", "--workspace", "--all-features", "--no-fail-fast"],
+        ),
+        &mut |line| log.line(&owners, line),
     ))?;
     let mut doc = cargo_in(root, &["doc", "--workspace", "--no-deps", "--all-features"]);
     doc.env("RUSTDOCFLAGS", with_flags("RUSTDOCFLAGS", "-D warnings"));
@@ -338,22 +435,30 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
         check(runner.run("windows check (scb-store)", &mut win))?;
     }
 
+    // Fuzzing: every target runs on stable (corpus replay, then mutations for a bounded
+    // time); libFuzzer's coverage-guided run only where nightly and cargo-fuzz exist.
     if opts.skip_fuzz {
         let why = if opts.quick { "--quick" } else { "--skip-fuzz" };
-        runner.skip("fuzz smoke", why);
-    } else if let Err(reason) = fuzz::fuzz_available() {
-        runner.skip("fuzz smoke", &reason);
+        runner.skip("fuzz (stable)", why);
+        runner.skip("fuzz (nightly, cargo-fuzz)", why);
     } else {
         let targets = fuzz::targets(root)?;
-        check(runner.run_fn("fuzz seed corpora", || {
-            for (target, count) in fuzz::write_seed_corpora(root, &targets)? {
-                println!("  {target}: {count} seeds");
-            }
-            Ok(())
-        }))?;
-        check(runner.run("fuzz build (nightly)", &mut fuzz::build_command(root)))?;
         for target in &targets {
-            check(fuzz::run_target(runner, root, target, opts.fuzz_seconds))?;
+            check(fuzz::run_stable(
+                runner,
+                root,
+                target_dir,
+                target,
+                opts.fuzz_seconds,
+            ))?;
+        }
+        if let Err(reason) = fuzz::fuzz_available() {
+            runner.skip("fuzz (nightly, cargo-fuzz)", &reason);
+        } else {
+            check(runner.run("fuzz build (nightly)", &mut fuzz::build_command(root)))?;
+            for target in &targets {
+                check(fuzz::run_target(runner, root, target, opts.fuzz_seconds))?;
+            }
         }
     }
     if failures.is_empty() {
@@ -364,9 +469,10 @@ fn ci_steps(runner: &mut Runner, root: &Path, target_dir: &Path, opts: &CiOption
 }
 
 fn run_fuzz(args: &[String]) -> Result<()> {
-    let args = Args::parse(args, &[], &["seconds"])?;
+    let args = Args::parse(args, &["stable", "refresh-corpus"], &["seconds"])?;
     let seconds = args.seconds("seconds", None)?;
-    let root = cmd::repo_root();
+    let ws = workspace()?;
+    let root = ws.root.clone();
     let all = fuzz::targets(&root)?;
     let targets: Vec<String> = if args.positional.is_empty() {
         all
@@ -382,21 +488,35 @@ fn run_fuzz(args: &[String]) -> Result<()> {
         }
         args.positional.clone()
     };
-    fuzz::fuzz_available().map_err(|reason| format!("cannot fuzz: {reason}"))?;
-    for (target, count) in fuzz::write_seed_corpora(&root, &targets)? {
-        println!("{target}: {count} seeds from the vectors");
+    if args.has("refresh-corpus") {
+        for (target, count) in fuzz::write_vector_corpora(&root, &targets)? {
+            println!("{target}: {count} inputs from the vectors in fuzz/regressions/{target}/");
+        }
+        return Ok(());
     }
     let mut runner = Runner::default();
-    let mut build = fuzz::build_command(&root);
-    if targets.len() == 1 {
-        build.arg(&targets[0]);
-    }
-    let mut result = runner.run("fuzz build (nightly)", &mut build);
-    if result.is_ok() {
+    let mut result = Ok(());
+    if args.has("stable") {
         for target in &targets {
-            result = fuzz::run_target(&mut runner, &root, target, seconds);
+            result = fuzz::run_stable(&mut runner, &root, &ws.target_dir, target, seconds);
             if result.is_err() {
                 break;
+            }
+        }
+    } else {
+        fuzz::fuzz_available()
+            .map_err(|reason| format!("cannot fuzz with libFuzzer: {reason} (try --stable)"))?;
+        let mut build = fuzz::build_command(&root);
+        if targets.len() == 1 {
+            build.arg(&targets[0]);
+        }
+        result = runner.run("fuzz build (nightly)", &mut build);
+        if result.is_ok() {
+            for target in &targets {
+                result = fuzz::run_target(&mut runner, &root, target, seconds);
+                if result.is_err() {
+                    break;
+                }
             }
         }
     }
@@ -404,29 +524,25 @@ fn run_fuzz(args: &[String]) -> Result<()> {
     result
 }
 
-fn bench_names(metadata: &json::Value) -> Vec<String> {
+fn bench_names(metadata: &Value) -> Vec<String> {
     let packages = metadata
         .get("packages")
-        .and_then(json::Value::as_array)
-        .unwrap_or(&[]);
+        .and_then(Value::as_array)
+        .map_or(&[][..], Vec::as_slice);
     packages
         .iter()
-        .filter(|p| p.get("name").and_then(json::Value::as_str) == Some("scb-benches"))
+        .filter(|p| p.get("name").and_then(Value::as_str) == Some("scb-benches"))
         .flat_map(|p| {
             p.get("targets")
-                .and_then(json::Value::as_array)
-                .unwrap_or(&[])
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
         })
         .filter(|t| {
             t.get("kind")
-                .and_then(json::Value::as_array)
+                .and_then(Value::as_array)
                 .is_some_and(|kinds| kinds.iter().any(|k| k.as_str() == Some("bench")))
         })
-        .filter_map(|t| {
-            t.get("name")
-                .and_then(json::Value::as_str)
-                .map(str::to_owned)
-        })
+        .filter_map(|t| t.get("name").and_then(Value::as_str).map(str::to_owned))
         .collect()
 }
 
@@ -465,7 +581,7 @@ fn run_bench(args: &[String]) -> Result<()> {
     let results = bench::collect(&criterion_dir, since)?;
     if results.is_empty() {
         println!(
-            "no criterion results under {} (the bench files may still be stubs)",
+            "no criterion results under {} (run `cargo xtask bench` first)",
             criterion_dir.display()
         );
     } else {
@@ -536,30 +652,72 @@ fn run_release(args: &[String]) -> Result<()> {
         failures += 1;
     }
 
+    // The MSRV is checked with exactly that toolchain; a check that cannot run fails the
+    // release check (a skipped check is not a passed one).
     let msrv: Vec<&str> = order
         .iter()
         .filter_map(|p| p.rust_version.as_deref())
         .collect();
     match msrv.first() {
-        None => println!("SKIP msrv: no crate declares rust-version"),
+        None => {
+            println!("FAIL msrv: no crate declares rust-version");
+            failures += 1;
+        }
         Some(version) => {
+            // An installed toolchain named `<version>.<patch>-<host>` or `<version>-<host>`
+            // (never `cargo +<version>`, which would make rustup try a download).
             let installed =
                 cmd::output(std::process::Command::new("rustup").args(["toolchain", "list"]))
                     .unwrap_or_default();
-            let has = installed.lines().any(|line| {
-                line.starts_with(&format!("{version}-")) || line.starts_with(&format!("{version}."))
-            });
-            if has {
-                let mut check = cmd::cargo_toolchain(version);
+            let toolchain = installed
+                .lines()
+                .filter_map(|line| line.split_whitespace().next())
+                .find(|name| {
+                    name.starts_with(&format!("{version}-"))
+                        || name.starts_with(&format!("{version}."))
+                })
+                .map(str::to_owned);
+            if let Some(toolchain) = toolchain {
+                let mut check = cmd::cargo_toolchain(&toolchain);
                 check
                     .current_dir(&ws.root)
                     .args(["check", "--workspace", "--all-features"]);
                 check.arg("--target-dir").arg(ws.target_dir.join("msrv"));
-                if runner.run(&format!("msrv {version}"), &mut check).is_err() {
+                if runner
+                    .run(&format!("msrv {version} ({toolchain})"), &mut check)
+                    .is_err()
+                {
                     failures += 1;
                 }
             } else {
-                println!("SKIP msrv: toolchain {version} is not installed (rustup toolchain list)");
+                println!(
+                    "FAIL msrv: toolchain {version} is not installed, so rust-version = \
+                         \"{version}\" cannot be checked (rustup toolchain list)"
+                );
+                failures += 1;
+            }
+        }
+    }
+
+    // What users download: the release `scb`, stripped by [profile.release].
+    let mut build = cargo_in(
+        &ws.root,
+        &["build", "--release", "-p", "scb-cli", "--bin", "scb"],
+    );
+    if runner.run("release build (scb)", &mut build).is_err() {
+        failures += 1;
+    } else {
+        let binary = ws.target_dir.join("release").join("scb");
+        match std::fs::metadata(&binary) {
+            Ok(meta) => println!(
+                "ok   scb release binary: {} kB ({} bytes) at {}",
+                meta.len() / 1000,
+                meta.len(),
+                binary.display()
+            ),
+            Err(e) => {
+                println!("FAIL scb release binary {}: {e}", binary.display());
+                failures += 1;
             }
         }
     }
@@ -630,7 +788,7 @@ mod tests {
 
     #[test]
     fn bench_names_are_the_bench_targets_of_scb_benches() {
-        let metadata = json::parse(
+        let metadata = serde_json::from_str::<Value>(
             r#"{"packages":[{"name":"scb-benches","targets":[
                 {"name":"scb_benches","kind":["lib"]},
                 {"name":"wire","kind":["bench"]},{"name":"sync","kind":["bench"]}]},

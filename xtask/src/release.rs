@@ -3,16 +3,18 @@
 use std::path::{Path, PathBuf};
 
 use crate::cmd::Result;
-use crate::json::Value;
+use serde_json::Value;
 
 /// The publishing order we expect: every crate after the crates it depends on.
-pub const PREFERRED_ORDER: [&str; 7] = [
+pub const PREFERRED_ORDER: [&str; 9] = [
     "scb-wire",
     "scb-crypto",
     "scb-store",
     "scb-sync",
     "scb-seed",
     "scb-replicate",
+    "scb-rescue",
+    "scb-cln",
     "scb-cli",
 ];
 
@@ -66,7 +68,7 @@ pub fn packages_from_metadata(metadata: &Value) -> Result<Vec<Package>> {
             let deps = p
                 .get("dependencies")
                 .and_then(Value::as_array)
-                .unwrap_or(&[])
+                .map_or(&[][..], Vec::as_slice)
                 .iter()
                 .filter(|d| d.get("kind").and_then(Value::as_str) != Some("dev"))
                 .filter_map(|d| Some((opt_str(d, "name")?, opt_str(d, "req").unwrap_or_default())))
@@ -151,6 +153,13 @@ pub fn problems(package: &Package, all: &[Package], changelog: &[String]) -> Vec
             found.push(format!("manifest declares no {field}"));
         }
     }
+    if let Some(url) = &package.repository {
+        if is_placeholder_url(url) {
+            found.push(format!(
+                "repository = \"{url}\" is a placeholder: set the real repository URL"
+            ));
+        }
+    }
     let readme = package
         .dir
         .join(package.readme.as_deref().unwrap_or("README.md"));
@@ -179,6 +188,25 @@ pub fn problems(package: &Package, all: &[Package], changelog: &[String]) -> Vec
         }
     }
     found
+}
+
+/// Whether `url` is a placeholder that must never be published (RFC 2606/6761 names).
+pub fn is_placeholder_url(url: &str) -> bool {
+    let host = url
+        .split("://")
+        .nth(1)
+        .unwrap_or(url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("")
+        .to_ascii_lowercase();
+    host.is_empty()
+        || ["invalid", "example", "test", "localhost"]
+            .iter()
+            .any(|tld| host == *tld || host.ends_with(&format!(".{tld}")))
+        || ["example.com", "example.org", "example.net"]
+            .iter()
+            .any(|d| host == *d || host.ends_with(&format!(".{d}")))
 }
 
 /// Whether a caret requirement such as `^0.1.0` (cargo's default) allows `version`.
@@ -217,12 +245,26 @@ pub fn requirement_allows(req: &str, version: &str) -> bool {
 }
 
 #[cfg(test)]
+mod placeholder_tests {
+    use super::is_placeholder_url;
+
+    #[test]
+    fn placeholder_repository_urls_are_recognised() {
+        assert!(is_placeholder_url("https://example.invalid/scb"));
+        assert!(is_placeholder_url("https://github.com.example.com/x"));
+        assert!(is_placeholder_url("http://localhost:8080/x"));
+        assert!(is_placeholder_url(""));
+        assert!(!is_placeholder_url("https://github.com/scb/scb"));
+        assert!(!is_placeholder_url("https://invalid-but-real.org/scb"));
+    }
+}
+
+#[cfg(test)]
 mod tests {
     use super::*;
-    use crate::json;
 
     fn metadata() -> Value {
-        json::parse(
+        serde_json::from_str::<Value>(
             r#"{"packages":[
               {"name":"scb-cli","version":"0.1.0","publish":null,"license":"MIT OR Apache-2.0",
                "description":"cli","readme":"README.md","repository":"https://x","rust_version":"1.89",

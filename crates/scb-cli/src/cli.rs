@@ -18,6 +18,8 @@ Key sources (exactly one; most commands need the key):
   --hsm-secret-file PATH  Core Lightning: the node's hsm_secret; the file is an emergency.recover
                         (binary, hex or clnemerg1...); passphrase from SCB_HSM_SECRET_PASSPHRASE
                         or a hidden prompt (dump, verify, restore-plan, diff, create)
+
+Network (which chain's key the root key derives):
   --network             mainnet (default), testnet, testnet4, signet, regtest or simnet
 
 Exit codes:
@@ -25,6 +27,9 @@ Exit codes:
   1  the operation failed (missing or unreadable file, not a backup, wrong key,
      corrupted file, write failure, ...); the reason is printed on one line
   2  usage error (bad arguments, no key source)
+  3  only with --exit-code: `diff` found differences, `restore-plan` found channels
+     that would make lnd's restore fail (like `git diff --exit-code`, but 3, so that
+     a script can tell it from a failure)
 
 Example:
   scb dump examples/channel.backup --network testnet --rootkey-file examples/rootkey.tprv";
@@ -47,7 +52,7 @@ pub enum Format {
     /// Human-readable text.
     #[default]
     Text,
-    /// JSON (for `dump`: exactly the schema of lnd's test vectors).
+    /// JSON: one object, the same facts as the text.
     Json,
 }
 
@@ -91,7 +96,10 @@ Example:
     #[command(after_help = "\
 Examples:
   scb diff old.backup new.backup --rootkey-file rootkey.xprv
-  scb diff node-a.backup node-b.backup --rootkey-file a.xprv --key-b-rootkey-file b.xprv")]
+  scb diff node-a.backup node-b.backup --rootkey-file a.xprv --key-b-rootkey-file b.xprv
+  scb diff old.backup new.backup --exit-code --rootkey-file k || echo changed
+
+Exit code 0 whatever the difference; with --exit-code, 3 when the backups differ.")]
     Diff(DiffArgs),
     /// Union of several backups into one; per funding outpoint, the later file wins.
     #[command(after_help = "\
@@ -117,7 +125,10 @@ Warnings:
        `scb filter --discard`.
 
 Example:
-  scb restore-plan channel.backup --rootkey-file rootkey.xprv --format json"
+  scb restore-plan channel.backup --rootkey-file rootkey.xprv --format json
+
+Exit code 0 when the plan was made; with --exit-code, 3 when a channel would make lnd's
+restore fail (listed as blocking)."
     )]
     RestorePlan(RestorePlanArgs),
     /// Seed tools: what a seed (aezeed, BIP39, hex, root key) gives.
@@ -245,6 +256,9 @@ pub struct DiffArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Exit with code 3 when the backups differ (0 when they hold the same channels).
+    #[arg(long)]
+    pub exit_code: bool,
     #[command(flatten)]
     pub key: KeyArgs,
     #[command(flatten)]
@@ -255,7 +269,7 @@ pub struct DiffArgs {
 #[derive(Args, Debug)]
 pub struct MergeArgs {
     /// Two or more backups, oldest first (later files win).
-    #[arg(required = true, num_args = 2..)]
+    #[arg(required = true, num_args = 2.., value_name = "FILE")]
     pub files: Vec<String>,
     /// The merged output file.
     #[arg(long, value_name = "FILE")]
@@ -322,6 +336,9 @@ pub struct RestorePlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Text)]
     pub format: Format,
+    /// Exit with code 3 when a channel would make lnd's restore fail.
+    #[arg(long)]
+    pub exit_code: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -375,7 +392,8 @@ pub struct FilterArgs {
 pub struct WatchArgs {
     /// The backup file to watch (lnd's channel.backup).
     pub source: PathBuf,
-    /// Destination: a directory, or an object store URL (s3://, gs://, az://, https://).
+    /// Destination: a directory or s3://bucket/prefix. Builds with the features gcs, azure
+    /// or http also take gs:// (untested: no GCS emulator), az:// and https:// URLs.
     #[arg(long = "to", value_name = "DEST", required = true)]
     pub to: Vec<String>,
     /// Replicate once and exit (for cron and tests); exit 1 when a destination failed.

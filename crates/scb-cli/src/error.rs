@@ -11,6 +11,10 @@ pub const EXIT_OK: u8 = 0;
 pub const EXIT_FAILURE: u8 = 1;
 /// Exit code of a usage error (bad or missing arguments, no key source).
 pub const EXIT_USAGE: u8 = 2;
+/// Exit code of `--exit-code` when the check found something: `diff` found differences,
+/// `restore-plan` found channels that would make lnd's restore fail. Not 1, so that a
+/// script can tell "found" from "failed".
+pub const EXIT_FOUND: u8 = 3;
 
 /// Everything that can make `scb` fail. Displayed as one lower-case line that
 /// names the file (where there is one) and the cause.
@@ -59,6 +63,10 @@ pub enum CliError {
     /// Any other failure of the operation, already phrased for the user.
     #[error("{0}")]
     Failed(String),
+    /// Not a failure: `--exit-code` was given and the check found something (exit code 3);
+    /// the output was printed in full before.
+    #[error("{0}")]
+    Found(String),
 }
 
 impl CliError {
@@ -66,6 +74,7 @@ impl CliError {
     pub fn exit_code(&self) -> u8 {
         match self {
             CliError::Usage(_) => EXIT_USAGE,
+            CliError::Found(_) => EXIT_FOUND,
             _ => EXIT_FAILURE,
         }
     }

@@ -11,7 +11,8 @@
 //! ```
 //!
 //! Exit codes: 0 success, 1 the operation failed (the reason is printed on one line
-//! naming the file), 2 usage error.
+//! naming the file), 2 usage error, 3 (only with `--exit-code`) `diff` found differences
+//! or `restore-plan` found channels that would make lnd's restore fail.
 
 mod cli;
 mod cmd;
@@ -62,6 +63,10 @@ fn main() -> ExitCode {
     init_tracing(cli.verbose);
     match cmd::run(&cli.command) {
         Ok(()) => ExitCode::from(error::EXIT_OK),
+        Err(e @ error::CliError::Found(_)) => {
+            eprintln!("scb: {e}");
+            e.into()
+        }
         Err(e) => {
             eprintln!("scb: error: {e}");
             e.into()

@@ -187,16 +187,10 @@ fn dump_json_equals_the_vectors_json_exactly() {
     assert_eq!(got["singles"].as_array().unwrap().len(), 16);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
-fn dump_json_matches_shared_vectors_when_present() {
-    let dir = workspace().join("../shared/vectors");
-    if !dir.is_dir() {
-        eprintln!(
-            "SKIP: {} absent; shared-vector check not run",
-            dir.display()
-        );
-        return;
-    }
+fn dump_json_matches_shared_vectors() {
+    let dir = scb_testkit::vectors_dir();
     let got = dump_json(&s(&dir.join("channel.backup")), &[]);
     let want: Value =
         serde_json::from_slice(&std::fs::read(dir.join("channel.backup.json")).unwrap()).unwrap();
@@ -594,20 +588,28 @@ fn missing_file_and_directory_are_reported() {
     );
 }
 
+/// File modes bind only unprivileged users: as root, scb runs as `nobody` (setpriv).
 #[cfg(unix)]
+#[scb_testkit::requires(unprivileged)]
 #[test]
 fn unreadable_file_is_reported() {
     use std::os::unix::fs::PermissionsExt;
     let dir = tmp();
+    // World-searchable, so that `nobody` reaches the file and is refused by its own mode.
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
     let path = dir.path().join("locked.backup");
     std::fs::copy(fixture(BACKUP), &path).unwrap();
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o000)).unwrap();
-    if std::fs::read(&path).is_ok() {
-        eprintln!("SKIP unreadable_file_is_reported: running as root, file modes are not enforced");
-        return;
-    }
+    let output = scb_testkit::unprivileged_command(Path::new(env!("CARGO_BIN_EXE_scb")))
+        .args(["dump", &s(&path)])
+        .args(key())
+        .current_dir(dir.path())
+        .env_remove("SCB_ROOTKEY")
+        .stdin(std::process::Stdio::null())
+        .output()
+        .unwrap();
     assert_fails_with(
-        &scb_k(&["dump", &s(&path)]),
+        &output,
         &["locked.backup", "cannot read", "permission denied"],
     );
 }
@@ -764,6 +766,26 @@ fn diff_reports_added_removed_and_changed_channels() {
     let o = scb_k(&["diff", BACKUP, &b]);
     assert_ok(&o);
     assert!(stdout(&o).contains("1 added, 1 removed, 1 changed, 14 unchanged"));
+}
+
+#[test]
+fn diff_exit_code_is_3_when_backups_differ_and_0_when_not() {
+    let dir = tmp();
+    let b = s(&dir.path().join("b.backup"));
+    assert_ok(&create(&changed_json(dir.path()), &b, &[]));
+    let o = scb_k(&["diff", BACKUP, &b, "--exit-code"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    // The full report is still printed; stderr says why the code is 3, not "error".
+    assert!(stdout(&o).contains("1 added, 1 removed, 1 changed"));
+    assert_eq!(stderr(&o).trim(), "scb: 3 channel(s) differ");
+    let same = s(&dir.path().join("same.backup"));
+    assert_ok(&create(BACKUP_JSON, &same, &[]));
+    assert_ok(&scb_k(&["diff", BACKUP, &same, "--exit-code"]));
+    // A failure keeps exit code 1, distinct from "differ".
+    assert_fails_with(
+        &scb_k(&["diff", BACKUP, "no-such.backup", "--exit-code"]),
+        &["no-such.backup"],
+    );
 }
 
 #[test]
@@ -1012,6 +1034,15 @@ fn filter_discards_the_given_channels() {
     assert!(S37_BLOCKERS.iter().all(|b| !ops.contains(b)));
     let o = scb_k(&["restore-plan", &out]);
     assert!(stdout(&o).contains("no channel blocks lnd's restore"));
+    // --exit-code: 0 for the filtered file, 3 for the original with its blockers.
+    assert_ok(&scb_k(&["restore-plan", &out, "--exit-code"]));
+    let o = scb_k(&["restore-plan", BACKUP, "--exit-code"]);
+    assert_eq!(o.status.code(), Some(3), "{}", stderr(&o));
+    assert_eq!(
+        stderr(&o).trim(),
+        "scb: 4 channel(s) would make lnd's restore fail"
+    );
+    assert_ok(&scb_k(&["restore-plan", BACKUP]));
 }
 
 #[test]
@@ -1130,22 +1161,10 @@ fn unknown_command_and_bad_option_values_exit_2() {
 
 // ---------------------------------------------------------------- shared vectors
 
-fn shared_vectors() -> Option<PathBuf> {
-    let dir = workspace().join("../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} absent; shared-vector CLI checks not run",
-            dir.display()
-        );
-        None
-    }
-}
-
+#[scb_testkit::requires(vectors)]
 #[test]
 fn dump_single_of_every_vector_single_matches_its_json() {
-    let Some(dir) = shared_vectors() else { return };
+    let dir = scb_testkit::vectors_dir();
     let cases: Value =
         serde_json::from_slice(&std::fs::read(dir.join("singles.json")).unwrap()).unwrap();
     let k = key();
@@ -1176,9 +1195,10 @@ fn dump_single_of_every_vector_single_matches_its_json() {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn key_quirk_wallet_opens_with_lnds_derivation() {
-    let Some(dir) = shared_vectors() else { return };
+    let dir = scb_testkit::vectors_dir();
     let quirk = dir.join("key-quirk");
     let keys: Value =
         serde_json::from_slice(&std::fs::read(quirk.join("keys.json")).unwrap()).unwrap();
@@ -1222,6 +1242,7 @@ fn verbose_logging_never_shows_the_key() {
 }
 
 #[cfg(unix)]
+#[scb_testkit::requires(tool = "kill")]
 #[test]
 fn watch_replicates_each_change_until_interrupted() {
     use std::io::BufRead;
@@ -1281,15 +1302,11 @@ fn watch_replicates_each_change_until_interrupted() {
         std::fs::read(&source).unwrap()
     );
     let pid = child.id().to_string();
-    let killed = Command::new("kill").args(["-INT", &pid]).status();
-    if !killed.is_ok_and(|s| s.success()) {
-        let _ = child.kill();
-        let _ = child.wait();
-        eprintln!(
-            "SKIP (last step): no `kill` command to send SIGINT; clean Ctrl-C exit not checked"
-        );
-        return;
-    }
+    let killed = Command::new(scb_testkit::tool("kill"))
+        .args(["-INT", &pid])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -INT {pid}: {killed}");
     let status = child.wait().unwrap();
     assert_eq!(status.code(), Some(0), "watch exits cleanly on Ctrl-C");
 }
@@ -1340,19 +1357,15 @@ fn text_output_escapes_terminal_control_characters_from_the_backup() {
 // ---------------------------------------------------------------- interactive prompts
 
 /// Runs scb under `script` (a pseudo-terminal), typing each of `lines` once the next
-/// "hidden" prompt has appeared (plus a pause so echo is off). `None` when `script` is
-/// not installed.
+/// "hidden" prompt has appeared (plus a pause so echo is off). For tests marked
+/// `#[requires(tool = "script")]`.
 #[cfg(unix)]
-fn scb_on_tty(args: &str, lines: &[&str]) -> Option<Output> {
+fn scb_on_tty(args: &str, lines: &[&str]) -> Output {
     use std::io::Read;
     use std::sync::{Arc, Mutex};
     use std::time::{Duration, Instant};
-    if Command::new("script").arg("--version").output().is_err() {
-        eprintln!("SKIP: `script` (util-linux) not installed; interactive prompt not tested");
-        return None;
-    }
     let cmdline = format!("{} {args}", env!("CARGO_BIN_EXE_scb"));
-    let mut child = Command::new("script")
+    let mut child = Command::new(scb_testkit::tool("script"))
         .args(["-qec", &cmdline, "/dev/null"])
         .current_dir(crate_dir())
         .env_remove("SCB_ROOTKEY")
@@ -1398,23 +1411,22 @@ fn scb_on_tty(args: &str, lines: &[&str]) -> Option<Output> {
         let _ = e.read_to_end(&mut stderr);
     }
     let stdout = seen.lock().unwrap().clone();
-    Some(Output {
+    Output {
         status,
         stdout,
         stderr,
-    })
+    }
 }
 
 #[cfg(unix)]
+#[scb_testkit::requires(tool = "script")]
 #[test]
 fn interactive_root_key_prompt_on_a_terminal_never_echoes_the_key() {
     let tprv = std::fs::read_to_string(workspace().join(TPRV_FILE)).unwrap();
-    let Some(o) = scb_on_tty(
+    let o = scb_on_tty(
         &format!("verify {BACKUP} --network testnet"),
         &[tprv.trim()],
-    ) else {
-        return;
-    };
+    );
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert_eq!(o.status.code(), Some(0), "{all}");
     assert!(all.contains("root key (xprv/tprv, hidden)"), "{all}");
@@ -1423,17 +1435,16 @@ fn interactive_root_key_prompt_on_a_terminal_never_echoes_the_key() {
 }
 
 #[cfg(unix)]
+#[scb_testkit::requires(tool = "script")]
 #[test]
 fn interactive_aezeed_prompt_on_a_terminal() {
     let seed = json_file("tests/fixtures/aezeed-e2e/seed.json");
     let words = seed["mnemonic"].as_str().unwrap();
     let pass = seed["passphrase"].as_str().unwrap();
-    let Some(o) = scb_on_tty(
+    let o = scb_on_tty(
         &format!("verify --aezeed --network testnet {AEZEED_BACKUP}"),
         &[words, pass],
-    ) else {
-        return;
-    };
+    );
     let all = format!("{}{}", stdout(&o), stderr(&o));
     assert_eq!(o.status.code(), Some(0), "{all}");
     assert!(all.contains("(aezeed, network testnet)"), "{all}");

@@ -3,27 +3,12 @@
 //! stay fixed), plus every vector plaintext and file and a few edge inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used, missing_docs)]
 
-use std::path::PathBuf;
-
 use bitcoin::hex::FromHex;
 
 #[test]
-fn cln_decode_regressions_do_not_panic() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/regressions/cln_decode");
-    let mut replayed = 0;
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                scb_cln::fuzzing::cln_decode(&std::fs::read(&path).unwrap());
-                replayed += 1;
-            }
-        }
-    }
-    eprintln!(
-        "replayed {replayed} saved cln_decode inputs from {}",
-        dir.display()
-    );
+fn cln_decode_corpus_replays() {
+    let n = scb_testkit::replay_fuzz_corpus("cln_decode", scb_cln::fuzzing::cln_decode);
+    assert!(n >= 40, "only {n} committed cln_decode inputs");
 }
 
 #[test]

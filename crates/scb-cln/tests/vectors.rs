@@ -160,14 +160,10 @@ fn fixture_copy_every_case() {
     assert_eq!(check_all(&fixture()), 26);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
-#[cfg_attr(
-    not(shared_cln_vectors),
-    ignore = "../shared/vectors/cln not found: only the fixture copy was checked"
-)]
 fn shared_vectors_every_case_and_fixture_is_current() {
-    let shared =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors/cln/cases.json");
+    let shared = scb_testkit::vectors_dir().join("cln/cases.json");
     let n = check_all(&shared);
     assert!(n >= 26, "{n} cases");
     assert_eq!(

@@ -59,6 +59,10 @@
 
 mod cipher;
 mod error;
+/// Fuzz-target bodies (feature `fuzzing`; not a stable API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod key;
 mod keyring;
 mod network;

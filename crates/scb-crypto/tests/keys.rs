@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 
 use bitcoin::secp256k1::PublicKey;
-use common::{fixtures, hex, hex32, read_json, shared_vectors, str_field};
+use common::{fixtures, hex, hex32, read_json, str_field};
 use scb_crypto::{
     AccountXpubKeyRing, BackupKey, DerivationScheme, KeyError, KeyRing, Network, RootKeyRing,
     UnpackError, BACKUP_KEY_LOCATOR,
@@ -102,21 +102,19 @@ fn bundled_quirk_wallet_differs_from_bip32_exactly_as_lnd() {
     assert_eq!(check_keys_file(&fixtures().join("key-quirk/keys.json")), 2);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn shared_keys_files_match_lnd() {
-    let Some(dir) = shared_vectors("shared_keys_files_match_lnd") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     for f in ["keys.json", "key-quirk/keys.json", "aezeed-e2e/keys.json"] {
         assert!(check_keys_file(&dir.join(f)) >= 2, "{f}");
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn aezeed_cases_backup_keys_match_lnd() {
-    let Some(dir) = shared_vectors("aezeed_cases_backup_keys_match_lnd") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let v = read_json(&dir.join("aezeed.json"));
     let cases = v["cases"].as_array().unwrap();
     assert!(!cases.is_empty());

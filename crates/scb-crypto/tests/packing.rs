@@ -7,7 +7,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{fixtures, hex, hex32, read_json, shared_vectors, str_field, CountingRng};
+use common::{fixtures, hex, hex32, read_json, str_field, CountingRng};
 use scb_crypto::{
     pack_multi, pack_single, pack_singles, unpack_multi, unpack_single, unpack_singles, BackupKey,
     Network, PackedMulti, PackedSingle, UnpackError, EMPTY_MULTI_PACKED_LEN,
@@ -70,22 +70,19 @@ fn bundled_quirk_channel_backup_opens_to_lnds_decoded_multi() {
     assert!(check_backup_file(&fixtures().join("key-quirk")) > 0);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn shared_channel_backups_open_to_lnds_decoded_multis() {
-    let Some(dir) = shared_vectors("shared_channel_backups_open_to_lnds_decoded_multis") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     for sub in ["", "key-quirk", "aezeed-e2e"] {
         assert!(check_backup_file(&dir.join(sub)) > 0, "{sub}");
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn every_packed_single_decrypts_to_lnds_plaintext_and_value() {
-    let Some(dir) = shared_vectors("every_packed_single_decrypts_to_lnds_plaintext_and_value")
-    else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let key = folder_key(&dir);
     let cases = read_json(&dir.join("singles.json"));
     let cases = cases.as_array().unwrap();
@@ -110,12 +107,10 @@ fn every_packed_single_decrypts_to_lnds_plaintext_and_value() {
     assert_eq!(unpack_singles(&packed_list, &key).unwrap(), values);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn every_packed_multi_decrypts_to_lnds_plaintext_and_value() {
-    let Some(dir) = shared_vectors("every_packed_multi_decrypts_to_lnds_plaintext_and_value")
-    else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let key = folder_key(&dir);
     let cases = read_json(&dir.join("multi.json"));
     for c in cases.as_array().unwrap() {
@@ -173,11 +168,10 @@ fn our_verdict<T>(r: &Result<T, UnpackError>) -> Verdict {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn negative_cases_get_lnds_verdict_class() {
-    let Some(dir) = shared_vectors("negative_cases_get_lnds_verdict_class") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let key = folder_key(&dir);
     let cases = read_json(&dir.join("negative.json"));
     let mut checked = 0;
@@ -278,12 +272,10 @@ fn empty_plaintext_decrypts_then_fails_to_decode() {
     ));
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn backups_written_by_a_live_lnd_node_open_with_the_derived_key() {
-    let Some(dir) = shared_vectors("backups_written_by_a_live_lnd_node_open_with_the_derived_key")
-    else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let v = read_json(&dir.join("chantools-regtest/cases.json"));
     let cases = v["cases"].as_array().unwrap();
     assert_eq!(cases.len(), 7);

@@ -139,7 +139,11 @@ impl Destination {
             },
             BuildError::Unsupported => ReplicateError::InvalidDestination {
                 destination: display.clone(),
-                reason: format!("scheme {:?} is not supported by this build", url.scheme()),
+                reason: format!(
+                    "scheme {:?} is not supported by this build (see the cargo features of \
+                     scb-replicate: aws, gcp, azure, http)",
+                    url.scheme()
+                ),
             },
         })?;
         Ok(Self {

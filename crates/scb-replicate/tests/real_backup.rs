@@ -65,13 +65,10 @@ async fn only_backups_that_decrypt_with_the_node_key_are_replicated() {
     assert_eq!(dest.list_history().await.unwrap().len(), 1);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn fixtures_are_byte_copies_of_the_shared_vectors() {
-    let vectors = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    if !vectors.is_dir() {
-        eprintln!("\n!!!!!!!! SKIP fixtures_are_byte_copies_of_the_shared_vectors: {} not found !!!!!!!!\n", vectors.display());
-        return;
-    }
+    let vectors = scb_testkit::vectors_dir();
     assert_eq!(
         fixture("lnd-channel.backup"),
         std::fs::read(vectors.join("channel.backup")).unwrap()

@@ -1,12 +1,13 @@
 //! Replication to S3 against a real `moto_server` process on 127.0.0.1 (started and
-//! killed by the test). Skips loudly when `moto_server` is not installed.
+//! killed by the test). Without `moto_server` on PATH the server tests are reported as
+//! ignored ("requires tool moto_server"), which `cargo xtask ci` fails under CI=true.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
 use std::time::{Duration, SystemTime};
 
-use common::{backup, latest, lnd_write, skip, verifier, wait_for, wait_for_async, Events, Moto};
+use common::{backup, latest, lnd_write, verifier, wait_for, wait_for_async, Events, Moto};
 use scb_replicate::{
     fetch_latest, fetch_version, replicate_once, Destination, Retention, Status, WatchConfig,
     Watcher,
@@ -17,11 +18,10 @@ fn set_mtime(path: &std::path::Path, t: SystemTime) {
     f.set_modified(t).unwrap();
 }
 
+#[scb_testkit::requires(tool = "moto_server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_uploads_history_then_latest_skips_identical_content_and_fetches_back() {
-    let Some(moto) = Moto::start() else {
-        return skip("s3_uploads_history_then_latest_skips_identical_content_and_fetches_back");
-    };
+    let moto = Moto::start();
     moto.create_bucket("backups");
     let dest = moto.destination("backups", "nodes/alice");
     let dir = tempfile::tempdir().unwrap();
@@ -71,11 +71,10 @@ async fn s3_uploads_history_then_latest_skips_identical_content_and_fetches_back
     );
 }
 
+#[scb_testkit::requires(tool = "moto_server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_retention_deletes_versions_beyond_keep_last() {
-    let Some(moto) = Moto::start() else {
-        return skip("s3_retention_deletes_versions_beyond_keep_last");
-    };
+    let moto = Moto::start();
     moto.create_bucket("backups");
     let dest = moto.destination("backups", "node");
     let dir = tempfile::tempdir().unwrap();
@@ -97,11 +96,10 @@ async fn s3_retention_deletes_versions_beyond_keep_last() {
     assert_eq!(older.bytes, backup(4));
 }
 
+#[scb_testkit::requires(tool = "moto_server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_conditional_writes_stop_a_second_writer_from_overwriting() {
-    let Some(moto) = Moto::start() else {
-        return skip("s3_conditional_writes_stop_a_second_writer_from_overwriting");
-    };
+    let moto = Moto::start();
     moto.create_bucket("backups");
     // Two independent clients on the same prefix, like two watchers on two machines.
     let a = moto.destination("backups", "shared");
@@ -147,11 +145,10 @@ async fn s3_conditional_writes_stop_a_second_writer_from_overwriting() {
     assert_eq!(latest(&a).await, Some(backup(5)));
 }
 
+#[scb_testkit::requires(tool = "moto_server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_server_down_and_back_receives_the_newest_local_version() {
-    let Some(mut moto) = Moto::start() else {
-        return skip("s3_server_down_and_back_receives_the_newest_local_version");
-    };
+    let mut moto = Moto::start();
     moto.create_bucket("backups");
     let dest = moto.destination("backups", "node");
     let dir = tempfile::tempdir().unwrap();
@@ -218,11 +215,10 @@ async fn s3_server_down_and_back_receives_the_newest_local_version() {
     );
 }
 
+#[scb_testkit::requires(tool = "moto_server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_missing_bucket_is_a_reported_failure() {
-    let Some(moto) = Moto::start() else {
-        return skip("s3_missing_bucket_is_a_reported_failure");
-    };
+    let moto = Moto::start();
     let dest = moto.destination("no-such-bucket", "node");
     let dir = tempfile::tempdir().unwrap();
     let source = dir.path().join("channel.backup");
@@ -237,12 +233,11 @@ async fn s3_missing_bucket_is_a_reported_failure() {
     assert!(out[0].is_failure());
 }
 
+#[scb_testkit::requires(tool = "moto_server")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn s3_bad_credentials_are_refused_and_good_ones_accepted() {
     // moto checks credentials only with IAM auth on: 4 unauthenticated actions set it up.
-    let Some(moto) = Moto::start_with_auth(4) else {
-        return skip("s3_bad_credentials_are_refused_and_good_ones_accepted");
-    };
+    let moto = Moto::start_with_auth(4);
     let (key, secret) = moto.create_user_keys();
     moto.create_bucket("backups");
     let dir = tempfile::tempdir().unwrap();

@@ -108,13 +108,9 @@ fn bundled_chantools_backups_give_interpreter_accepted_commitments() {
     assert_eq!(check_cases(&path), 7);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
-#[cfg_attr(
-    not(shared_vectors),
-    ignore = "../shared/vectors/chantools-regtest is absent beside the repository"
-)]
 fn shared_chantools_backups_give_interpreter_accepted_commitments() {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../../shared/vectors/chantools-regtest/cases.json");
+    let path = scb_testkit::vectors_dir().join("chantools-regtest/cases.json");
     assert_eq!(check_cases(&path), 7);
 }

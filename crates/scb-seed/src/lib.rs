@@ -49,8 +49,10 @@ mod aezeed;
 mod bip39_seed;
 mod birthday;
 mod error;
+/// Fuzz-target bodies (feature `fuzzing`; not a stable API).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
-pub mod fuzz;
+pub mod fuzzing;
 
 pub use aezeed::{
     check_enciphered, decipher, CipherSeed, Mnemonic, ScryptCost, CIPHER_SEED_VERSION,

@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, hex, read_json, shared_vectors, to_hex};
+use common::{fixture, hex, read_json, to_hex};
 use scb_crypto::{BackupKey, Network, PackedMulti};
 use scb_seed::decipher;
 
@@ -70,11 +70,10 @@ fn aezeed_words_open_the_bundled_channel_backup() {
     words_to_channels(&fixture(""), &fixture("aezeed-e2e"));
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn aezeed_words_open_the_shared_channel_backup() {
-    let Some(dir) = shared_vectors("aezeed_words_open_the_shared_channel_backup") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     words_to_channels(&dir, &dir.join("aezeed-e2e"));
 }
 

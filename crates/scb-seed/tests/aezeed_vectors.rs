@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{fixture, hex, read_json, shared_vectors, to_hex};
+use common::{fixture, hex, read_json, to_hex};
 use scb_seed::{decipher, Birthday, CipherSeed, Mnemonic, ScryptCost, SeedError};
 
 fn run_positive_cases(json: &serde_json::Value) -> usize {
@@ -98,11 +98,10 @@ fn enciphering_the_vector_seeds_gives_lnd_words() {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn shared_aezeed_vectors_match_the_bundled_copy() {
-    let Some(dir) = shared_vectors("shared_aezeed_vectors_match_the_bundled_copy") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let shared = read_json(&dir.join("aezeed.json"));
     let bundled = read_json(&fixture("aezeed.json"));
     if shared != bundled {

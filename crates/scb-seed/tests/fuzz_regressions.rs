@@ -1,31 +1,14 @@
-//! Replays saved fuzz inputs through the `aezeed_decode` target's checks:
-//! every file of `<repo>/fuzz/regressions/aezeed_decode/` (crashes found
-//! once stay fixed), plus a few hand-made edge inputs.
+//! Replays the committed corpus of the `aezeed_decode` fuzz target
+//! (`fuzz/regressions/aezeed_decode/`: the vectors' mnemonics and every crash
+//! found once) through the target's checks, plus a few hand-made edge inputs.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
-
 #[test]
-fn aezeed_decode_regressions_do_not_panic() {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join("..")
-        .join("fuzz")
-        .join("regressions")
-        .join("aezeed_decode");
-    let mut replayed = 0;
-    if let Ok(entries) = std::fs::read_dir(&dir) {
-        for entry in entries {
-            let path = entry.unwrap().path();
-            if path.is_file() {
-                scb_seed::fuzz::aezeed_decode(&std::fs::read(&path).unwrap());
-                replayed += 1;
-            }
-        }
-    }
-    eprintln!(
-        "replayed {replayed} saved aezeed_decode inputs from {}",
-        dir.display()
+fn aezeed_decode_corpus_replays() {
+    let n = scb_testkit::replay_fuzz_corpus("aezeed_decode", scb_seed::fuzzing::check_aezeed);
+    assert!(
+        n >= 10,
+        "{n} aezeed inputs: the vectors' mnemonics are missing"
     );
 }
 
@@ -48,6 +31,6 @@ fn aezeed_decode_handles_edge_inputs() {
         "\u{fffd} ".repeat(24).into_bytes(),
     ];
     for input in &inputs {
-        scb_seed::fuzz::aezeed_decode(input);
+        scb_seed::fuzzing::check_aezeed(input);
     }
 }

@@ -6,13 +6,10 @@ use std::path::Path;
 use scb_crypto::BackupKey;
 use scb_store::{FileHealth, MultiFile, MultiFileOptions, Opened, Unreadable, WritePolicy};
 
-/// The testnet backup key of `/work/shared/vectors/keys.json`, which packed the fixture.
+/// The testnet backup key of lnd's vectors (`keys.json`), which packed the fixture.
 fn fixture_key() -> BackupKey {
-    let hex = "b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7";
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
-    }
+    let key =
+        scb_testkit::hex32("b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7");
     BackupKey::from_bytes(key)
 }
 

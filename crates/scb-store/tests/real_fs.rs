@@ -256,11 +256,8 @@ fn extract_multi_opens_lnd_written_file() {
     let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/lnd-channel.backup");
     std::fs::copy(&fixture, dir.path().join("channel.backup")).unwrap();
     let file = file_in(dir.path(), MultiFileOptions::default());
-    let mut key = [0u8; 32];
-    let hex = "b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7"; // testnet key, keys.json
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
-    }
+    let key =
+        scb_testkit::hex32("b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7"); // testnet key, keys.json
     let key = scb_crypto::BackupKey::from_bytes(key);
     let multi = file.extract_multi(&key).unwrap();
     assert_eq!(multi.singles.len(), 16);
@@ -273,20 +270,30 @@ fn extract_multi_opens_lnd_written_file() {
     assert!(missing.extract_multi(&key).unwrap_err().is_not_found());
 }
 
-/// A tmpfs mounted for one test, unmounted on drop. `None` when mounting is not permitted.
+/// A tmpfs mounted for one test, unmounted on drop.
+///
+/// Only ever mounted inside a private mount namespace (`scb_testkit::run_in_mount_namespace`
+/// re-runs the test under `unshare --mount`, or a user namespace when not root): the mount
+/// is invisible to the host and vanishes with the test process, so these tests are safe to
+/// run anywhere, root or not.
 struct Tmpfs(PathBuf, #[allow(dead_code)] tempfile::TempDir);
 
 impl Tmpfs {
-    fn mount(options: &str) -> Option<Tmpfs> {
-        let holder = tempfile::tempdir().ok()?;
+    fn mount(options: &str) -> Tmpfs {
+        assert!(
+            std::env::var_os("SCB_TESTKIT_IN_MOUNT_NAMESPACE").is_some(),
+            "tmpfs mounts are made only inside a private mount namespace"
+        );
+        let holder = tempfile::tempdir().unwrap();
         let point = holder.path().join("mnt");
-        std::fs::create_dir(&point).ok()?;
-        let ok = Command::new("mount")
+        std::fs::create_dir(&point).unwrap();
+        let out = Command::new("mount")
             .args(["-t", "tmpfs", "-o", options, "tmpfs"])
             .arg(&point)
             .output()
-            .is_ok_and(|o| o.status.success());
-        ok.then_some(Tmpfs(point, holder))
+            .unwrap();
+        assert!(out.status.success(), "mount tmpfs: {out:?}");
+        Tmpfs(point, holder)
     }
 
     fn remount(&self, options: &str) -> bool {
@@ -304,12 +311,15 @@ impl Drop for Tmpfs {
     }
 }
 
+#[scb_testkit::requires(mount_namespace)]
 #[test]
 fn full_tmpfs_keeps_the_old_backup_and_leaves_no_staging_file() {
-    let Some(fs) = Tmpfs::mount("size=64k") else {
-        eprintln!("SKIP full_tmpfs_keeps_the_old_backup: cannot mount a tmpfs here (needs root); the simulated ENOSPC test still runs");
-        return;
-    };
+    if !scb_testkit::run_in_mount_namespace(
+        "full_tmpfs_keeps_the_old_backup_and_leaves_no_staging_file",
+    ) {
+        return; // the child process in the namespace ran the checks below and passed
+    }
+    let fs = Tmpfs::mount("size=64k");
     let file = file_in(&fs.0, MultiFileOptions::default().with_archive(false));
     let old = vec![1u8; 20_000];
     file.update_and_swap(&old).unwrap();
@@ -333,12 +343,15 @@ fn full_tmpfs_keeps_the_old_backup_and_leaves_no_staging_file() {
     assert_eq!(file.read_packed().unwrap(), vec![3u8; 25_000]);
 }
 
+#[scb_testkit::requires(mount_namespace)]
 #[test]
 fn read_only_filesystem_fails_with_step_and_keeps_the_old_backup() {
-    let Some(fs) = Tmpfs::mount("size=1m") else {
-        eprintln!("SKIP read_only_filesystem: cannot mount a tmpfs here (needs root)");
-        return;
-    };
+    if !scb_testkit::run_in_mount_namespace(
+        "read_only_filesystem_fails_with_step_and_keeps_the_old_backup",
+    ) {
+        return; // the child process in the namespace ran the checks below and passed
+    }
+    let fs = Tmpfs::mount("size=1m");
     let file = file_in(
         &fs.0,
         MultiFileOptions::default().with_lock_wait(Duration::ZERO),

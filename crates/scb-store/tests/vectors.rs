@@ -1,24 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
-//! lnd-written `channel.backup` files from `/work/shared/vectors` open through `MultiFile`,
+//! lnd-written `channel.backup` files from lnd's vectors (`../shared/vectors`) open through `MultiFile`,
 //! and survive a swap through scb-store byte for byte.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use scb_crypto::BackupKey;
 use scb_store::{MultiFile, MultiFileOptions};
-
-fn vectors_dir() -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: {} not found; the fixture tests in tests/health.rs still run",
-            dir.display()
-        );
-        None
-    }
-}
 
 fn json(path: &Path) -> serde_json::Value {
     serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap()
@@ -34,17 +21,15 @@ fn packing_key(dir: &Path) -> BackupKey {
         .iter()
         .find(|n| n["network"] == network)
         .unwrap();
-    let hex = entry["encryption_key"].as_str().unwrap();
-    let mut key = [0u8; 32];
-    for (i, byte) in key.iter_mut().enumerate() {
-        *byte = u8::from_str_radix(&hex[2 * i..2 * i + 2], 16).unwrap();
-    }
-    BackupKey::from_bytes(key)
+    BackupKey::from_bytes(scb_testkit::hex32(
+        entry["encryption_key"].as_str().unwrap(),
+    ))
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn lnd_channel_backup_files_open_and_survive_a_swap_unchanged() {
-    let Some(root) = vectors_dir() else { return };
+    let root = scb_testkit::vectors_dir();
     for sub in [".", "key-quirk"] {
         let dir = root.join(sub);
         let key = packing_key(&dir);

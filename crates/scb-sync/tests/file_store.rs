@@ -5,10 +5,8 @@
 mod common;
 
 use std::collections::BTreeSet;
-use std::path::PathBuf;
 use std::time::Duration;
 
-use bitcoin::hex::FromHex;
 use common::{outpoint, Peers, SimConnector, SimNode, SimRestorer};
 use scb_crypto::{BackupKey, OsRng};
 use scb_store::{MultiFile, MultiFileOptions};
@@ -19,27 +17,13 @@ use scb_sync::{
 
 /// The testnet backup key of the lnd vectors (`keys.json`, `encryption_key`).
 fn vector_key() -> BackupKey {
-    BackupKey::from_bytes(
-        <[u8; 32]>::from_hex("b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7")
-            .unwrap(),
-    )
+    BackupKey::from_bytes(scb_testkit::hex32(
+        "b5c998cdfe1140e69e6bcb9102543ef3c35df795628b2f978cdc161d72ea2ae7",
+    ))
 }
 
 /// lnd's 16-channel `channel.backup`, shipped with the crate.
 const FIXTURE: &[u8] = include_bytes!("fixtures/channel.backup");
-
-fn shared_vectors() -> Option<PathBuf> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP: shared vectors not found at {}; fixture tests still run",
-            dir.display()
-        );
-        None
-    }
-}
 
 fn file_store(dir: &tempfile::TempDir) -> FileStore {
     let file = MultiFile::new(
@@ -227,9 +211,10 @@ async fn unpack_and_recover_singles_skips_an_unreadable_single_and_restores_the_
     assert_eq!(restored, expected);
 }
 
+#[scb_testkit::requires(vectors)]
 #[tokio::test]
 async fn shared_lnd_channel_backup_vector_restores_in_full() {
-    let Some(dir) = shared_vectors() else { return };
+    let dir = scb_testkit::vectors_dir();
     let bytes = std::fs::read(dir.join("channel.backup")).unwrap();
     let report = unpack_and_recover_multi(
         &bytes,

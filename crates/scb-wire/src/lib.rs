@@ -90,6 +90,8 @@ mod address;
 mod address_text;
 mod error;
 mod framing;
+/// Fuzz-target bodies (feature `fuzzing`; not a stable API).
+#[cfg(feature = "fuzzing")]
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "serde")]

@@ -1,49 +1,37 @@
-//! Replays every committed fuzz regression input (`fuzz/regressions/<target>/`)
-//! of scb-wire's targets through the same check as the fuzz target.
+//! Replays the committed corpus of scb-wire's fuzz targets (`fuzz/regressions/<target>/`:
+//! every vector input plus every crash ever found) through the same check as the target.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 
-fn replay(target: &str, check: fn(&[u8])) -> usize {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../fuzz/regressions")
-        .join(target);
-    let Ok(entries) = std::fs::read_dir(&dir) else {
-        eprintln!("no regressions for {target} at {}", dir.display());
-        return 0;
-    };
-    let mut n = 0;
-    for entry in entries {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            let data = std::fs::read(&path).unwrap();
-            eprintln!("replaying {}", path.display());
-            check(&data);
-            n += 1;
-        }
-    }
-    n
+use scb_testkit::replay_fuzz_corpus;
+
+#[test]
+fn single_decode_corpus_replays() {
+    let n = replay_fuzz_corpus("single_decode", scb_wire::fuzzing::check_single);
+    assert!(
+        n >= 100,
+        "{n} single inputs: the vectors' singles are missing"
+    );
 }
 
 #[test]
-fn single_decode_regressions_stay_fixed() {
-    replay("single_decode", scb_wire::fuzzing::check_single);
+fn multi_decode_corpus_replays() {
+    let n = replay_fuzz_corpus("multi_decode", scb_wire::fuzzing::check_multi);
+    assert!(n >= 10, "{n} multi inputs");
 }
 
 #[test]
-fn multi_decode_regressions_stay_fixed() {
-    replay("multi_decode", scb_wire::fuzzing::check_multi);
-}
-
-#[test]
-fn address_decode_regressions_stay_fixed() {
-    replay("address_decode", scb_wire::fuzzing::check_address_list);
+fn address_decode_corpus_replays() {
+    let n = replay_fuzz_corpus("address_decode", scb_wire::fuzzing::check_address_list);
+    assert!(n >= 10, "{n} address-list inputs");
 }
 
 /// The checks themselves accept lnd's vectors (and so can fail only on a real bug).
 #[test]
 fn fuzz_checks_pass_on_fixtures_and_their_prefixes() {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut checked = 0;
     for entry in std::fs::read_dir(dir).unwrap() {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|e| e == "bin") {
@@ -56,6 +44,8 @@ fn fuzz_checks_pass_on_fixtures_and_their_prefixes() {
             multi.extend_from_slice(&data);
             multi.extend_from_slice(&data);
             scb_wire::fuzzing::check_multi(&multi);
+            checked += 1;
         }
     }
+    assert!(checked > 0, "no .bin fixtures");
 }

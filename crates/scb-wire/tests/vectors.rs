@@ -5,7 +5,7 @@
 mod common;
 
 use bitcoin::secp256k1::PublicKey;
-use common::{hex, load, name, vectors_dir};
+use common::{hex, load, name};
 use scb_wire::{
     Address, DecodeError, EncodeError, Multi, MultiDecodeOptions, Single, SingleVersion,
 };
@@ -56,11 +56,10 @@ fn fixtures_json_matches_vector_objects() {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn singles_json_every_case() {
-    let Some(dir) = vectors_dir("singles_json_every_case") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let cases = load(&dir, "singles.json");
     assert_eq!(cases.len(), 32);
     for case in &cases {
@@ -68,11 +67,10 @@ fn singles_json_every_case() {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn multi_json_every_case() {
-    let Some(dir) = vectors_dir("multi_json_every_case") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     for case in load(&dir, "multi.json") {
         let n = name(&case);
         let mut bytes = hex(&case, "plaintext_hex");
@@ -90,11 +88,10 @@ fn multi_json_every_case() {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn channel_backup_json_is_the_mixed_versions_multi() {
-    let Some(dir) = vectors_dir("channel_backup_json_is_the_mixed_versions_multi") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let file = load(&dir, "channel.backup.json").remove(0);
     let multi: Multi = serde_json::from_value(file.clone()).unwrap();
     assert_eq!(multi.singles.len(), 16);
@@ -106,11 +103,10 @@ fn channel_backup_json_is_the_mixed_versions_multi() {
     assert_eq!(case(&mixed, "mixed_versions")["multi"], file);
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn negative_json_plaintext_verdicts_match_lnd() {
-    let Some(dir) = vectors_dir("negative_json_plaintext_verdicts_match_lnd") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let mut checked = 0;
     for case in load(&dir, "negative.json") {
         let n = name(&case);
@@ -179,11 +175,10 @@ fn case<'a>(cases: &'a [Value], n: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("no case {n}"))
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn encode_errors_json_ok_cases_decode_like_lnd() {
-    let Some(dir) = vectors_dir("encode_errors_json_ok_cases_decode_like_lnd") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     for c in load(&dir, "encode_errors.json") {
         if c["outcome"] != "ok" {
             continue;
@@ -202,11 +197,10 @@ fn encode_errors_json_ok_cases_decode_like_lnd() {
     }
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn encode_errors_json_each_case_is_matched_or_refused() {
-    let Some(dir) = vectors_dir("encode_errors_json_each_case_is_matched_or_refused") else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let cases = load(&dir, "encode_errors.json");
     assert_eq!(cases.len(), 19);
     let back = |n: &str| -> Single {
@@ -344,12 +338,10 @@ fn json_input_with_inconsistent_wire_forms_is_refused() {
     assert!(serde_json::from_value::<Single>(v).is_err());
 }
 
+#[scb_testkit::requires(vectors)]
 #[test]
 fn multi_skip_option_recovers_singles_around_an_unknown_version() {
-    let Some(dir) = vectors_dir("multi_skip_option_recovers_singles_around_an_unknown_version")
-    else {
-        return;
-    };
+    let dir = scb_testkit::vectors_dir();
     let neg = load(&dir, "negative.json");
     let bytes = hex(case(&neg, "multi_unknown_single_version"), "hex");
     assert!(Multi::decode(&bytes).is_err());

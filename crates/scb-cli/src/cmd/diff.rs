@@ -114,5 +114,10 @@ pub fn run(args: &DiffArgs) -> CliResult {
             out
         }
     };
-    emit(&text)
+    emit(&text)?;
+    let differ = d.added.len() + d.removed.len() + d.changed.len();
+    if args.exit_code && differ > 0 {
+        return Err(CliError::Found(format!("{differ} channel(s) differ")));
+    }
+    Ok(())
 }

@@ -7,7 +7,7 @@ use scb_wire::{Address, MultiDecodeOptions, Single};
 use serde::Serialize;
 
 use crate::cli::{Format, RestorePlanArgs};
-use crate::error::CliResult;
+use crate::error::{CliError, CliResult};
 use crate::input::{open_multi, open_single, read_input};
 use crate::key::resolve;
 use crate::util::{chain_name, channel_type, emit, printable, to_json};
@@ -241,5 +241,12 @@ pub fn run(args: &RestorePlanArgs) -> CliResult {
     emit(&match args.format {
         Format::Json => to_json(&plan)?,
         Format::Text => text(&plan),
-    })
+    })?;
+    if args.exit_code && !plan.blocking.is_empty() {
+        return Err(CliError::Found(format!(
+            "{} channel(s) would make lnd's restore fail",
+            plan.blocking.len()
+        )));
+    }
+    Ok(())
 }

@@ -1,9 +1,9 @@
-//! Helpers shared by the integration tests: fixture and vector paths, JSON, hex.
+//! Helpers shared by the integration tests: fixture paths, JSON fields, a counting RNG
+//! (vectors, hex and JSON files come from `scb-testkit`).
 #![allow(clippy::unwrap_used, clippy::expect_used, dead_code)]
 
 use std::path::{Path, PathBuf};
 
-use bitcoin::hex::FromHex;
 use serde_json::Value;
 
 /// `crates/scb-crypto/tests/fixtures`.
@@ -11,32 +11,8 @@ pub fn fixtures() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures")
 }
 
-/// `<workspace root>/../shared/vectors`, or `None` (with a loud SKIP) when absent.
-pub fn shared_vectors(test: &str) -> Option<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/vectors");
-    if dir.is_dir() {
-        Some(dir)
-    } else {
-        eprintln!(
-            "SKIP {test}: lnd vectors not found at {} (only the bundled fixtures are tested)",
-            dir.display()
-        );
-        None
-    }
-}
-
-pub fn read_json(path: &Path) -> Value {
-    let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
-}
-
-pub fn hex(s: &str) -> Vec<u8> {
-    Vec::<u8>::from_hex(s).unwrap_or_else(|e| panic!("bad hex {s:?}: {e}"))
-}
-
-pub fn hex32(s: &str) -> [u8; 32] {
-    hex(s).try_into().expect("32 bytes")
-}
+#[allow(unused_imports)] // each test file uses a different subset
+pub use scb_testkit::{hex, hex32, read_json};
 
 pub fn str_field<'a>(v: &'a Value, name: &str) -> &'a str {
     v[name]

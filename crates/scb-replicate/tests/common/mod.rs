@@ -98,19 +98,6 @@ impl Events {
 
 // ---------------------------------------------------------------- moto_server (S3)
 
-/// Finds `moto_server` on PATH.
-pub fn moto_path() -> Option<PathBuf> {
-    let path = std::env::var_os("PATH")?;
-    std::env::split_paths(&path)
-        .map(|d| d.join("moto_server"))
-        .find(|p| p.is_file())
-}
-
-/// Prints the loud skip message used when moto_server is not installed.
-pub fn skip(test: &str) {
-    eprintln!("\n!!!!!!!! SKIP {test}: `moto_server` not found on PATH (pip install 'moto[server]'); CI installs it !!!!!!!!\n");
-}
-
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .unwrap()
@@ -128,18 +115,18 @@ pub struct Moto {
 }
 
 impl Moto {
-    /// Starts moto on a free loopback port; `None` when moto_server is not installed.
-    pub fn start() -> Option<Self> {
+    /// Starts moto on a free loopback port (tests marked `#[requires(tool = "moto_server")]`).
+    pub fn start() -> Self {
         Self::start_with(None)
     }
 
     /// Starts moto with IAM authentication enforced after `n` unauthenticated actions.
-    pub fn start_with_auth(n: u32) -> Option<Self> {
+    pub fn start_with_auth(n: u32) -> Self {
         Self::start_with(Some(n))
     }
 
-    fn start_with(no_auth_actions: Option<u32>) -> Option<Self> {
-        let exe = moto_path()?;
+    fn start_with(no_auth_actions: Option<u32>) -> Self {
+        let exe = scb_testkit::tool("moto_server");
         let mut m = Self {
             child: None,
             port: free_port(),
@@ -147,7 +134,7 @@ impl Moto {
             no_auth_actions,
         };
         m.spawn();
-        Some(m)
+        m
     }
 
     fn spawn(&mut self) {
