@@ -42,6 +42,7 @@ mod funding;
 mod nonce;
 mod outputs;
 mod shachain;
+mod sweep;
 mod verify;
 
 pub use commit_keys::{revocation_pubkey, tweak_pubkey};
@@ -51,5 +52,9 @@ pub use funding::{funding_output, multisig_script, FundingOutput, FundingScript}
 pub use outputs::{ClassifiedOutput, OutputKind};
 pub use shachain::{
     lnd_shachain_at, revocation_root, shachain_element, taproot_nonce_root, SHACHAIN_START_INDEX,
+};
+pub use sweep::{
+    destination, parse_remote_commit_point, sweep, NotSpendable, Sweep, SweepError, SweepInput,
+    SweepOptions, HIGH_FEE_PERCENT, MAX_FEE_RATE,
 };
 pub use verify::verify_input;

@@ -1,0 +1,641 @@
+//! Sweeping what the seed can spend from published closing transactions
+//! (see `docs/recovery.md`, "Peer force-closed: sweep my to_remote" and
+//! "I force-closed: sweep my to_local after the delay").
+//!
+//! Each closing transaction is matched to its channel by the funding
+//! outpoint it spends, its state number is read from its locktime and
+//! sequence (BOLT 3), and every output is compared with the scripts rebuilt
+//! from the seed's keys for both commitments of that state: ours (its
+//! `to_local` after `csv_delay`, our anchor) and the peer's (its `to_remote`
+//! paying us, our anchor). What matches is spent by one transaction to one
+//! address, its fee computed on the exact signed weight and every input
+//! checked by Bitcoin Core's interpreter; what does not is reported with
+//! the reason. Nothing is guessed from amounts and nothing is broadcast.
+
+mod error;
+mod sign;
+
+use std::collections::{HashMap, HashSet};
+
+use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey, Verification};
+use bitcoin::taproot::{LeafVersion, TapNodeHash};
+use bitcoin::{Address, OutPoint, ScriptBuf, Sequence, Transaction, TxOut};
+use scb_crypto::{DerivedPrivateKey, RootKeyRing};
+use scb_wire::{Single, SingleVersion};
+use zeroize::Zeroizing;
+
+pub use error::SweepError;
+pub use sign::Sweep;
+
+use crate::commit_keys::tweak_pubkey;
+use crate::outputs::{
+    anchor_leaf, anchor_witness_script, expected_scripts, has_p2wsh_anchors, taproot_nums,
+    taproot_to_local_leaves, taproot_to_remote_leaf, taproot_tree, to_local_witness_script,
+    to_remote_witness_script,
+};
+use crate::shachain::{lnd_shachain_at, revocation_root};
+use crate::{obscured_commitment_number, OutputKind, RescueError};
+
+/// The highest fee rate accepted, in sat/vB.
+pub const MAX_FEE_RATE: u64 = 10_000;
+
+/// A fee above this share of the swept value (in percent) is refused
+/// unless allowed.
+pub const HIGH_FEE_PERCENT: u64 = 5;
+
+/// What to sweep to, and how.
+#[derive(Debug, Clone)]
+pub struct SweepOptions {
+    /// The destination's output script.
+    pub to: ScriptBuf,
+    /// Fee rate in sat/vB (1 to [`MAX_FEE_RATE`]).
+    pub fee_rate_sat_per_vb: u64,
+    /// Also spend our 330-sat anchor outputs.
+    pub include_anchors: bool,
+    /// Allow a fee above [`HIGH_FEE_PERCENT`] % of the swept value.
+    pub allow_high_fee: bool,
+    /// The peer's per-commitment points of version-0 channels' commitments
+    /// (their `to_remote` key is tweaked with it); each is tried.
+    pub remote_commit_points: Vec<PublicKey>,
+    /// The block height at which the closing transactions confirmed, to
+    /// state the earliest block each input can be spent in.
+    pub close_height: Option<u32>,
+}
+
+/// One output the sweep spends.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SweepInput {
+    /// The output spent.
+    pub outpoint: OutPoint,
+    /// The channel (funding outpoint) whose commitment holds it.
+    pub channel: OutPoint,
+    /// What it is, named from the commitment owner's view: `to_local` or
+    /// `local_anchor` of our commitment, `to_remote` or `remote_anchor` of
+    /// the peer's.
+    pub kind: OutputKind,
+    /// Its value.
+    pub value_sat: u64,
+    /// Its output script.
+    pub script_pubkey: ScriptBuf,
+    /// The relative lock in blocks (the input's nSequence): `csv_delay` of
+    /// a `to_local`, 1 for an anchor-type or taproot `to_remote`.
+    pub csv_delay: Option<u16>,
+    /// The absolute lock (a script-enforced lease's expiry height) the
+    /// output carries, if any.
+    pub cltv_expiry: Option<u32>,
+    /// The first block the sweep can be mined in for this input, when the
+    /// closing transaction's height was given.
+    pub earliest_height: Option<u32>,
+}
+
+/// An output of a given closing transaction the seed cannot spend.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotSpendable {
+    /// The output.
+    pub outpoint: OutPoint,
+    /// Why, in one line.
+    pub reason: String,
+}
+
+/// A secret key erased on drop, never printed.
+struct SigningKey(SecretKey);
+
+impl Drop for SigningKey {
+    fn drop(&mut self) {
+        self.0.non_secure_erase();
+    }
+}
+
+impl core::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str("SigningKey(<redacted>)")
+    }
+}
+
+/// How an input is signed.
+#[derive(Debug)]
+enum Spend {
+    /// BIP143 P2WPKH.
+    P2wpkh { key: SigningKey },
+    /// BIP143 P2WSH: witness `[sig, extra..., witness_script]`.
+    P2wsh {
+        key: SigningKey,
+        witness_script: ScriptBuf,
+        extra: Vec<Vec<u8>>,
+    },
+    /// BIP341 script path: witness `[sig, leaf, control block]`.
+    TapScript {
+        key: SigningKey,
+        leaf: ScriptBuf,
+        control: Vec<u8>,
+    },
+    /// BIP341 key path of an output whose internal key is `key`, tweaked
+    /// with `merkle_root`.
+    TapKey {
+        key: SigningKey,
+        merkle_root: Option<TapNodeHash>,
+    },
+}
+
+/// An output found spendable.
+#[derive(Debug)]
+struct Candidate {
+    input: SweepInput,
+    txout: TxOut,
+    sequence: Sequence,
+    spend: Spend,
+}
+
+/// The keys of one channel, derived once.
+struct ChannelKeys {
+    multisig: DerivedPrivateKey,
+    payment: DerivedPrivateKey,
+    delay: DerivedPrivateKey,
+    /// The revocation root, or why it could not be found.
+    rev_root: Result<Zeroizing<[u8; 32]>, String>,
+}
+
+impl ChannelKeys {
+    fn derive(single: &Single, ring: &RootKeyRing) -> Result<Self, RescueError> {
+        let channel = single.funding_outpoint;
+        let key_err = |source| RescueError::Key { channel, source };
+        let multisig = ring
+            .derive_private_key(single.local_chan_cfg.multisig_key)
+            .map_err(key_err)?;
+        let payment = ring
+            .derive_private_key(single.local_chan_cfg.payment_base_point)
+            .map_err(key_err)?;
+        let delay = ring
+            .derive_private_key(single.local_chan_cfg.delay_base_point)
+            .map_err(key_err)?;
+        let rev_root =
+            revocation_root(single, ring, &multisig.public_key()).map_err(|e| e.to_string());
+        Ok(ChannelKeys {
+            multisig,
+            payment,
+            delay,
+            rev_root,
+        })
+    }
+}
+
+/// `secret + SHA256(point || basepoint)`: the private key of a BOLT 3
+/// tweaked key (`localpubkey`, `delayedpubkey`).
+fn tweak_secret<C: bitcoin::secp256k1::Signing + Verification>(
+    secp: &Secp256k1<C>,
+    secret: &SecretKey,
+    per_commitment_point: &PublicKey,
+) -> Option<SigningKey> {
+    let base = PublicKey::from_secret_key(secp, secret);
+    let tweaked = tweak_pubkey(secp, &base, per_commitment_point)?;
+    let t = crate::commit_keys::tweak_scalar(per_commitment_point, &base)?;
+    let key = secret.add_tweak(&t).ok()?;
+    (PublicKey::from_secret_key(secp, &key) == tweaked).then_some(SigningKey(key))
+}
+
+fn copy_key(k: &DerivedPrivateKey) -> SigningKey {
+    SigningKey(*k.secret_key())
+}
+
+fn p2wsh(script: &ScriptBuf) -> ScriptBuf {
+    ScriptBuf::new_p2wsh(&script.wscript_hash())
+}
+
+fn p2wpkh(key: &PublicKey) -> Option<ScriptBuf> {
+    bitcoin::PublicKey::new(*key)
+        .wpubkey_hash()
+        .ok()
+        .map(|h| ScriptBuf::new_p2wpkh(&h))
+}
+
+/// A destination address checked against the network.
+pub fn destination(address: &str, network: scb_crypto::Network) -> Result<Address, SweepError> {
+    let err = |reason: String| SweepError::Address {
+        address: address.to_owned(),
+        reason,
+    };
+    let net = match network {
+        scb_crypto::Network::Mainnet => bitcoin::Network::Bitcoin,
+        scb_crypto::Network::Testnet => bitcoin::Network::Testnet,
+        scb_crypto::Network::Testnet4 => bitcoin::Network::Testnet4,
+        scb_crypto::Network::Signet => bitcoin::Network::Signet,
+        scb_crypto::Network::Regtest => bitcoin::Network::Regtest,
+        scb_crypto::Network::Simnet => {
+            return Err(err("simnet addresses are not supported".into()))
+        }
+    };
+    address
+        .trim()
+        .parse::<Address<bitcoin::address::NetworkUnchecked>>()
+        .map_err(|e| err(format!("not a bitcoin address: {e}")))?
+        .require_network(net)
+        .map_err(|_| err(format!("not an address of {network}")))
+}
+
+/// Parses a `--remote-commit-point` (a compressed public key in hex).
+pub fn parse_remote_commit_point(given: &str) -> Result<PublicKey, SweepError> {
+    given
+        .trim()
+        .parse()
+        .map_err(|_| SweepError::RemoteCommitPoint {
+            given: given.to_owned(),
+        })
+}
+
+/// What was found in the closing transactions.
+struct Found {
+    candidates: Vec<Candidate>,
+    not_spendable: Vec<NotSpendable>,
+}
+
+/// Builds, signs and checks the sweep of every output of `close_txs` the
+/// seed behind `ring` can spend, for channels of `singles`.
+///
+/// Refuses (with nothing signed) a fee rate out of range, a transaction
+/// that is not a closing transaction of a channel in `singles`, the same
+/// transaction or channel twice, nothing spendable, a dust output and
+/// (unless allowed) a fee above 5 % of the swept value. Every input is
+/// accepted by Bitcoin Core's interpreter before the sweep is returned.
+pub fn sweep(
+    singles: &[Single],
+    ring: &RootKeyRing,
+    close_txs: &[Transaction],
+    options: &SweepOptions,
+) -> Result<Sweep, SweepError> {
+    if options.fee_rate_sat_per_vb == 0 || options.fee_rate_sat_per_vb > MAX_FEE_RATE {
+        return Err(SweepError::FeeRate {
+            rate: options.fee_rate_sat_per_vb,
+        });
+    }
+    let found = find(singles, ring, close_txs, options)?;
+    if found.candidates.is_empty() {
+        return Err(SweepError::NothingSpendable {
+            not_spendable: found.not_spendable,
+        });
+    }
+    sign::build(found.candidates, found.not_spendable, options)
+}
+
+fn find(
+    singles: &[Single],
+    ring: &RootKeyRing,
+    close_txs: &[Transaction],
+    options: &SweepOptions,
+) -> Result<Found, SweepError> {
+    if close_txs.is_empty() {
+        return Err(SweepError::NoCloseTx);
+    }
+    let by_funding: HashMap<OutPoint, &Single> =
+        singles.iter().map(|s| (s.funding_outpoint, s)).collect();
+    let secp = Secp256k1::new();
+    let mut seen_txids = HashSet::new();
+    let mut seen_channels = HashMap::new();
+    let mut found = Found {
+        candidates: Vec::new(),
+        not_spendable: Vec::new(),
+    };
+    for tx in close_txs {
+        let txid = tx.compute_txid();
+        if !seen_txids.insert(txid) {
+            return Err(SweepError::NamedTwice {
+                what: format!("transaction {txid} is given twice"),
+            });
+        }
+        let single = match tx.input.as_slice() {
+            [input] => by_funding.get(&input.previous_output).copied(),
+            _ => None,
+        }
+        .ok_or_else(|| SweepError::NotACommitment {
+            txid,
+            spends: match tx.input.as_slice() {
+                [input] => input.previous_output.to_string(),
+                inputs => format!("{} inputs (a closing transaction has exactly one)", inputs.len()),
+            },
+        })?;
+        if let Some(other) = seen_channels.insert(single.funding_outpoint, txid) {
+            return Err(SweepError::NamedTwice {
+                what: format!(
+                    "transactions {other} and {txid} both close channel {}: only one of them can confirm",
+                    single.funding_outpoint
+                ),
+            });
+        }
+        let keys = ChannelKeys::derive(single, ring)?;
+        find_in(&secp, single, ring, &keys, tx, options, &mut found);
+    }
+    Ok(found)
+}
+
+/// The outputs of one closing transaction.
+fn find_in(
+    secp: &Secp256k1<bitcoin::secp256k1::All>,
+    single: &Single,
+    ring: &RootKeyRing,
+    keys: &ChannelKeys,
+    tx: &Transaction,
+    options: &SweepOptions,
+    found: &mut Found,
+) {
+    let txid = tx.compute_txid();
+    let outpoint = |i: usize| OutPoint::new(txid, i as u32);
+    let all_not_spendable = |found: &mut Found, reason: &str| {
+        for i in 0..tx.output.len() {
+            found.not_spendable.push(NotSpendable {
+                outpoint: outpoint(i),
+                reason: reason.to_owned(),
+            });
+        }
+    };
+    let Ok(number) = obscured_commitment_number(single, ring, tx) else {
+        all_not_spendable(
+            found,
+            "a cooperative close (no commitment number in locktime and sequence): it pays the \
+             addresses of lnd's on-chain wallet, which the seed's wallet accounts control, not \
+             the channel keys",
+        );
+        return;
+    };
+
+    let version = single.version;
+    let taproot = version.is_taproot();
+    let prod = version == SingleVersion::SimpleTaprootFinal;
+    let csv = single.local_chan_cfg.csv_delay;
+    let lease = (version == SingleVersion::ScriptEnforcedLease)
+        .then(|| single.lease_expiry.unwrap_or(0));
+    let multisig_pub = keys.multisig.public_key();
+    let payment_pub = keys.payment.public_key();
+    let delay_pub = keys.delay.public_key();
+
+    // Our commitment at this state: our per-commitment point.
+    let our_point = keys.rev_root.as_ref().ok().and_then(|root| {
+        let secret = lnd_shachain_at(root, number);
+        SecretKey::from_slice(&secret[..])
+            .ok()
+            .map(|sk| PublicKey::from_secret_key(secp, &sk))
+    });
+    let ours = expected_scripts(secp, single, &multisig_pub, &delay_pub, our_point.as_ref());
+    let is = |s: &Option<ScriptBuf>, spk: &ScriptBuf| s.as_ref() == Some(spk);
+    let our_commitment = tx.output.iter().any(|o| {
+        is(&ours.to_local, &o.script_pubkey)
+            || is(&ours.to_remote, &o.script_pubkey)
+            || is(&ours.local_anchor, &o.script_pubkey)
+    });
+
+    // The peer's commitment: the keys it pays us at.
+    let remote_keys: Vec<(PublicKey, Option<PublicKey>)> = if version == SingleVersion::Default {
+        options
+            .remote_commit_points
+            .iter()
+            .filter_map(|p| tweak_pubkey(secp, &payment_pub, p).map(|k| (k, Some(*p))))
+            .collect()
+    } else {
+        vec![(payment_pub, None)]
+    };
+    // Our to_remote carries the lease's CLTV when we opened the channel.
+    let remote_lease = lease.filter(|_| single.is_initiator);
+    let local_lease = lease.filter(|_| single.is_initiator);
+    let nums = taproot_nums();
+
+    let mut matched_any = false;
+    for (i, out) in tx.output.iter().enumerate() {
+        let spk = &out.script_pubkey;
+        let mut input = SweepInput {
+            outpoint: outpoint(i),
+            channel: single.funding_outpoint,
+            kind: OutputKind::Other,
+            value_sat: out.value.to_sat(),
+            script_pubkey: spk.clone(),
+            csv_delay: None,
+            cltv_expiry: None,
+            earliest_height: None,
+        };
+        let mut candidate = |input: SweepInput, sequence: u16, spend: Spend| {
+            let mut input = input;
+            input.earliest_height = options
+                .close_height
+                .map(|h| h.saturating_add(u32::from(sequence)));
+            if let (Some(e), Some(c)) = (input.earliest_height, input.cltv_expiry) {
+                input.earliest_height = Some(e.max(c));
+            }
+            found.candidates.push(Candidate {
+                input,
+                txout: out.clone(),
+                sequence: if sequence == 0 {
+                    Sequence::ENABLE_RBF_NO_LOCKTIME
+                } else {
+                    Sequence::from_height(sequence)
+                },
+                spend,
+            });
+        };
+        let not = |found_ns: &mut Vec<NotSpendable>, reason: &str| {
+            found_ns.push(NotSpendable {
+                outpoint: outpoint(i),
+                reason: reason.to_owned(),
+            });
+        };
+
+        // Our to_local, after the delay.
+        if is(&ours.to_local, spk) {
+            matched_any = true;
+            let (Some(point), Some(delayed)) = (
+                our_point,
+                our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p)),
+            ) else {
+                continue;
+            };
+            input.kind = OutputKind::ToLocal;
+            input.csv_delay = Some(csv);
+            let delayed_pub = PublicKey::from_secret_key(secp, &delayed.0);
+            let revoke = crate::revocation_pubkey(
+                secp,
+                &single.remote_chan_cfg.revocation_base_point,
+                &point,
+            );
+            let spend = if taproot {
+                let (Some(nums), Some(revoke)) = (nums, revoke) else {
+                    continue;
+                };
+                let leaves = taproot_to_local_leaves(prod, &delayed_pub, &revoke, csv);
+                let Some(control) = taproot_tree(secp, &nums, &leaves).and_then(|t| {
+                    t.control_block(&(leaves[0].clone(), LeafVersion::TapScript))
+                }) else {
+                    continue;
+                };
+                Spend::TapScript {
+                    key: delayed,
+                    leaf: leaves[0].clone(),
+                    control: control.serialize(),
+                }
+            } else {
+                let Some(revoke) = revoke else { continue };
+                input.cltv_expiry = local_lease;
+                Spend::P2wsh {
+                    key: delayed,
+                    witness_script: to_local_witness_script(&revoke, &delayed_pub, csv, local_lease),
+                    // An empty element takes the OP_ELSE (delayed) branch.
+                    extra: vec![Vec::new()],
+                }
+            };
+            candidate(input, csv, spend);
+            continue;
+        }
+
+        // Our anchor in our commitment.
+        if is(&ours.local_anchor, spk) {
+            matched_any = true;
+            if !options.include_anchors {
+                not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
+                continue;
+            }
+            input.kind = OutputKind::LocalAnchor;
+            let spend = if taproot {
+                let Some(delayed) = our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p)) else {
+                    continue;
+                };
+                let internal = PublicKey::from_secret_key(secp, &delayed.0);
+                let Some(tree) = taproot_tree(secp, &internal, &[anchor_leaf()]) else {
+                    continue;
+                };
+                Spend::TapKey {
+                    key: delayed,
+                    merkle_root: tree.merkle_root(),
+                }
+            } else {
+                Spend::P2wsh {
+                    key: copy_key(&keys.multisig),
+                    witness_script: anchor_witness_script(&multisig_pub),
+                    extra: Vec::new(),
+                }
+            };
+            candidate(input, 0, spend);
+            continue;
+        }
+        if our_commitment {
+            let reason = if is(&ours.to_remote, spk) {
+                "the peer's balance (to_remote of our commitment)"
+            } else if is(&ours.remote_anchor, spk) {
+                "the peer's anchor"
+            } else {
+                "an HTLC output or a custom channel's output of our commitment: the backup holds no script for it"
+            };
+            not(&mut found.not_spendable, reason);
+            continue;
+        }
+
+        // The peer's commitment: our to_remote.
+        let mut done = false;
+        for (key, point) in &remote_keys {
+            let secret = match point {
+                None => Some(copy_key(&keys.payment)),
+                Some(p) => tweak_secret(secp, keys.payment.secret_key(), p),
+            };
+            let Some(secret) = secret else { continue };
+            if taproot {
+                let Some(nums) = nums else { continue };
+                let leaf = taproot_to_remote_leaf(prod, key);
+                let Some(tree) = taproot_tree(secp, &nums, core::slice::from_ref(&leaf)) else {
+                    continue;
+                };
+                if *spk != ScriptBuf::new_p2tr_tweaked(tree.output_key()) {
+                    continue;
+                }
+                let Some(control) = tree.control_block(&(leaf.clone(), LeafVersion::TapScript))
+                else {
+                    continue;
+                };
+                input.kind = OutputKind::ToRemote;
+                input.csv_delay = Some(1);
+                let spend = Spend::TapScript {
+                    key: secret,
+                    leaf,
+                    control: control.serialize(),
+                };
+                candidate(input.clone(), 1, spend);
+            } else if has_p2wsh_anchors(version) {
+                let script = to_remote_witness_script(key, remote_lease);
+                if *spk != p2wsh(&script) {
+                    continue;
+                }
+                input.kind = OutputKind::ToRemote;
+                input.csv_delay = Some(1);
+                input.cltv_expiry = remote_lease;
+                let spend = Spend::P2wsh {
+                    key: secret,
+                    witness_script: script,
+                    extra: Vec::new(),
+                };
+                candidate(input.clone(), 1, spend);
+            } else {
+                if p2wpkh(key).as_ref() != Some(spk) {
+                    continue;
+                }
+                input.kind = OutputKind::ToRemote;
+                candidate(input.clone(), 0, Spend::P2wpkh { key: secret });
+            }
+            done = true;
+            break;
+        }
+        if done {
+            matched_any = true;
+            continue;
+        }
+
+        // Our anchor in the peer's commitment.
+        let anchor = if taproot {
+            taproot_tree(secp, &payment_pub, &[anchor_leaf()])
+                .map(|t| (ScriptBuf::new_p2tr_tweaked(t.output_key()), t.merkle_root()))
+        } else if has_p2wsh_anchors(version) {
+            Some((p2wsh(&anchor_witness_script(&multisig_pub)), None))
+        } else {
+            None
+        };
+        if let Some((anchor_spk, merkle_root)) = anchor {
+            if anchor_spk == *spk {
+                matched_any = true;
+                if !options.include_anchors {
+                    not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
+                    continue;
+                }
+                input.kind = OutputKind::RemoteAnchor;
+                let spend = if taproot {
+                    Spend::TapKey {
+                        key: copy_key(&keys.payment),
+                        merkle_root,
+                    }
+                } else {
+                    Spend::P2wsh {
+                        key: copy_key(&keys.multisig),
+                        witness_script: anchor_witness_script(&multisig_pub),
+                        extra: Vec::new(),
+                    }
+                };
+                candidate(input, 0, spend);
+                continue;
+            }
+        }
+        not(&mut found.not_spendable, "");
+    }
+
+    // Reasons for the outputs left unexplained, now that we know whose
+    // commitment this is.
+    let reason = if our_commitment || matched_any {
+        "the peer's balance, an HTLC output or a custom channel's output: the seed cannot spend it"
+            .to_owned()
+    } else if version == SingleVersion::Default && options.remote_commit_points.is_empty() {
+        "a version-0 (legacy) channel: the peer's commitment pays us at a key tweaked with the \
+         peer's per-commitment point; give it with --remote-commit-point HEX"
+            .to_owned()
+    } else if let Err(e) = &keys.rev_root {
+        format!("no output matches a script rebuilt from the backup, and our revocation root cannot be derived ({e})")
+    } else {
+        "no output of this commitment matches a script rebuilt from the seed's keys: a commitment \
+         of a custom channel (extra tapscript leaves), an HTLC, or an output of another node"
+            .to_owned()
+    };
+    for ns in &mut found.not_spendable {
+        if ns.reason.is_empty() {
+            ns.reason.clone_from(&reason);
+        }
+    }
+}
