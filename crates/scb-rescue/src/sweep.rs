@@ -375,10 +375,11 @@ fn find_in(
     });
     let ours = expected_scripts(secp, single, &multisig_pub, &delay_pub, our_point.as_ref());
     let is = |s: &Option<ScriptBuf>, spk: &ScriptBuf| s.as_ref() == Some(spk);
+    // Ours when it holds our to_local or the peer's to_remote; not decided
+    // by an anchor: a P2WSH anchor on our multisig key is the same script in
+    // both commitments.
     let our_commitment = tx.output.iter().any(|o| {
-        is(&ours.to_local, &o.script_pubkey)
-            || is(&ours.to_remote, &o.script_pubkey)
-            || is(&ours.local_anchor, &o.script_pubkey)
+        is(&ours.to_local, &o.script_pubkey) || is(&ours.to_remote, &o.script_pubkey)
     });
 
     // The peer's commitment: the keys it pays us at.
@@ -482,7 +483,7 @@ fn find_in(
         }
 
         // Our anchor in our commitment.
-        if is(&ours.local_anchor, spk) {
+        if our_commitment && is(&ours.local_anchor, spk) {
             matched_any = true;
             if !options.include_anchors {
                 not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
