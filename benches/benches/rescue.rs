@@ -98,7 +98,12 @@ fn setup() -> (RootKeyRing, Vec<Single>, Vec<Transaction>, SweepOptions) {
         s.close_tx_inputs = None;
         s.shachain_root.pubkey = None;
         s.funding_outpoint = OutPoint::new(Txid::from_byte_array([(i % 251) as u8; 32]), i);
-        txs.push(peer_commitment(&ring, &s, u64::from(i) + 1, 100_000 + u64::from(i)));
+        txs.push(peer_commitment(
+            &ring,
+            &s,
+            u64::from(i) + 1,
+            100_000 + u64::from(i),
+        ));
         singles.push(s);
     }
     let secp = Secp256k1::new();

@@ -90,7 +90,6 @@ fn force_close(dir: &Path, c: &Value, extra: &[&str]) -> Output {
     run(&args, &[])
 }
 
-
 const REGTEST_ADDR: &str = "bcrt1qw508d6qejxtdg4y5r3zarvary0c5xw7kygt080";
 
 /// The case's signed commitment (hex) from `scb force-close`.
@@ -148,7 +147,10 @@ fn every_real_backup_sweeps_its_to_local_after_force_close() {
             // Its balance outputs carry tapscript leaves the backup lacks.
             assert_eq!(o.status.code(), Some(1), "{name}");
             let err = stderr(&o);
-            assert!(err.contains("nothing in the given transactions"), "{name}: {err}");
+            assert!(
+                err.contains("nothing in the given transactions"),
+                "{name}: {err}"
+            );
             assert!(!out.exists() && !psbt.exists(), "{name}");
             continue;
         }
@@ -168,18 +170,22 @@ fn every_real_backup_sweeps_its_to_local_after_force_close() {
         assert_eq!(input["csv_delay"], csv, "{name}");
         // A script-enforced lease (we opened these channels) also holds our
         // to_local until its expiry height: the locktime says so.
-        match c["decoded"]["singles"][0]["lease_expiry"].as_u64() {
-            Some(lease) => {
-                assert_eq!(input["cltv_expiry"], lease, "{name}");
-                assert_eq!(u64::from(tx.lock_time.to_consensus_u32()), lease, "{name}");
-                assert_eq!(input["earliest_height"], (100 + csv).max(lease), "{name}");
-            }
-            None => {
-                assert!(input.get("cltv_expiry").is_none(), "{name}");
-                assert_eq!(input["earliest_height"], 100 + csv, "{name}");
-            }
+        if let Some(lease) = c["decoded"]["singles"][0]["lease_expiry"].as_u64() {
+            assert_eq!(input["cltv_expiry"], lease, "{name}");
+            assert_eq!(u64::from(tx.lock_time.to_consensus_u32()), lease, "{name}");
+            assert_eq!(input["earliest_height"], (100 + csv).max(lease), "{name}");
+        } else {
+            assert!(input.get("cltv_expiry").is_none(), "{name}");
+            assert_eq!(input["earliest_height"], 100 + csv, "{name}");
         }
-        let vout: usize = input["outpoint"].as_str().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+        let vout: usize = input["outpoint"]
+            .as_str()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         let spent: TxOut = commitment.output[vout].clone();
         assert_eq!(input["value_sat"], spent.value.to_sat(), "{name}");
         assert_eq!(
@@ -219,7 +225,15 @@ fn text_output_shows_the_delay_the_fee_and_that_nothing_was_broadcast() {
     let o = sweep(
         dir.path(),
         &c,
-        &["--close-tx", &commit_hex, "--to", REGTEST_ADDR, "--fee-rate", "3", "--include-anchors"],
+        &[
+            "--close-tx",
+            &commit_hex,
+            "--to",
+            REGTEST_ADDR,
+            "--fee-rate",
+            "3",
+            "--include-anchors",
+        ],
     );
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     let text = stdout(&o);
@@ -240,13 +254,92 @@ fn bad_input_is_a_one_line_error() {
     let other_hex = bitcoin::consensus::encode::serialize_hex(&other);
     let mainnet = "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4";
     let cases: [(&[&str], i32, &str); 7] = [
-        (&["--close-tx", &commit_hex, "--to", REGTEST_ADDR, "--fee-rate", "0"], 2, "fee rate 0"),
-        (&["--close-tx", &commit_hex, "--to", REGTEST_ADDR, "--fee-rate", "10001"], 2, "fee rate 10001"),
-        (&["--close-tx", &commit_hex, "--to", mainnet, "--fee-rate", "2"], 2, "not an address of regtest"),
-        (&["--close-tx", &commit_hex, "--to", "nonsense", "--fee-rate", "2"], 2, "not a bitcoin address"),
-        (&["--close-tx", "00zz", "--to", REGTEST_ADDR, "--fee-rate", "2"], 2, "not a transaction"),
-        (&["--close-tx", &other_hex, "--to", REGTEST_ADDR, "--fee-rate", "2"], 1, "not a closing transaction of any channel"),
-        (&["--close-tx", &commit_hex, "--close-tx", &commit_hex, "--to", REGTEST_ADDR, "--fee-rate", "2"], 1, "given twice"),
+        (
+            &[
+                "--close-tx",
+                &commit_hex,
+                "--to",
+                REGTEST_ADDR,
+                "--fee-rate",
+                "0",
+            ],
+            2,
+            "fee rate 0",
+        ),
+        (
+            &[
+                "--close-tx",
+                &commit_hex,
+                "--to",
+                REGTEST_ADDR,
+                "--fee-rate",
+                "10001",
+            ],
+            2,
+            "fee rate 10001",
+        ),
+        (
+            &[
+                "--close-tx",
+                &commit_hex,
+                "--to",
+                mainnet,
+                "--fee-rate",
+                "2",
+            ],
+            2,
+            "not an address of regtest",
+        ),
+        (
+            &[
+                "--close-tx",
+                &commit_hex,
+                "--to",
+                "nonsense",
+                "--fee-rate",
+                "2",
+            ],
+            2,
+            "not a bitcoin address",
+        ),
+        (
+            &[
+                "--close-tx",
+                "00zz",
+                "--to",
+                REGTEST_ADDR,
+                "--fee-rate",
+                "2",
+            ],
+            2,
+            "not a transaction",
+        ),
+        (
+            &[
+                "--close-tx",
+                &other_hex,
+                "--to",
+                REGTEST_ADDR,
+                "--fee-rate",
+                "2",
+            ],
+            1,
+            "not a closing transaction of any channel",
+        ),
+        (
+            &[
+                "--close-tx",
+                &commit_hex,
+                "--close-tx",
+                &commit_hex,
+                "--to",
+                REGTEST_ADDR,
+                "--fee-rate",
+                "2",
+            ],
+            1,
+            "given twice",
+        ),
     ];
     for (args, code, want) in cases {
         let o = sweep(dir.path(), &c, args);

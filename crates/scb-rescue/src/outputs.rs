@@ -225,7 +225,9 @@ pub(crate) fn anchor_witness_script(key: &PublicKey) -> ScriptBuf {
 pub(crate) fn has_p2wsh_anchors(version: SingleVersion) -> bool {
     matches!(
         version,
-        SingleVersion::Anchors | SingleVersion::AnchorsZeroFeeHtlcTx | SingleVersion::ScriptEnforcedLease
+        SingleVersion::Anchors
+            | SingleVersion::AnchorsZeroFeeHtlcTx
+            | SingleVersion::ScriptEnforcedLease
     )
 }
 
@@ -262,7 +264,11 @@ pub(crate) fn expected_scripts<C: Verification>(
             return out;
         };
         if let (Some(local), Some(revoke)) = (to_local_key, revocation_key) {
-            out.to_local = p2tr(secp, &nums, &taproot_to_local_leaves(prod, &local, &revoke, csv));
+            out.to_local = p2tr(
+                secp,
+                &nums,
+                &taproot_to_local_leaves(prod, &local, &revoke, csv),
+            );
             out.local_anchor = p2tr(secp, &local, &[anchor_leaf()]);
         }
         if let Some(key) = to_remote_key {
@@ -292,8 +298,7 @@ pub(crate) fn expected_scripts<C: Verification>(
         }
     }
     if anchors {
-        let anchor =
-            |k: &PublicKey| ScriptBuf::new_p2wsh(&anchor_witness_script(k).wscript_hash());
+        let anchor = |k: &PublicKey| ScriptBuf::new_p2wsh(&anchor_witness_script(k).wscript_hash());
         out.local_anchor = Some(anchor(our_multisig));
         out.remote_anchor = Some(anchor(&remote.multisig_key));
     }

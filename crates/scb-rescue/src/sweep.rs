@@ -309,7 +309,10 @@ fn find(
             txid,
             spends: match tx.input.as_slice() {
                 [input] => input.previous_output.to_string(),
-                inputs => format!("{} inputs (a closing transaction has exactly one)", inputs.len()),
+                inputs => format!(
+                    "{} inputs (a closing transaction has exactly one)",
+                    inputs.len()
+                ),
             },
         })?;
         if let Some(other) = seen_channels.insert(single.funding_outpoint, txid) {
@@ -360,8 +363,8 @@ fn find_in(
     let taproot = version.is_taproot();
     let prod = version == SingleVersion::SimpleTaprootFinal;
     let csv = single.local_chan_cfg.csv_delay;
-    let lease = (version == SingleVersion::ScriptEnforcedLease)
-        .then(|| single.lease_expiry.unwrap_or(0));
+    let lease =
+        (version == SingleVersion::ScriptEnforcedLease).then(|| single.lease_expiry.unwrap_or(0));
     let multisig_pub = keys.multisig.public_key();
     let payment_pub = keys.payment.public_key();
     let delay_pub = keys.delay.public_key();
@@ -378,9 +381,10 @@ fn find_in(
     // Ours when it holds our to_local or the peer's to_remote; not decided
     // by an anchor: a P2WSH anchor on our multisig key is the same script in
     // both commitments.
-    let our_commitment = tx.output.iter().any(|o| {
-        is(&ours.to_local, &o.script_pubkey) || is(&ours.to_remote, &o.script_pubkey)
-    });
+    let our_commitment = tx
+        .output
+        .iter()
+        .any(|o| is(&ours.to_local, &o.script_pubkey) || is(&ours.to_remote, &o.script_pubkey));
 
     // The peer's commitment: the keys it pays us at.
     let remote_keys: Vec<(PublicKey, Option<PublicKey>)> = if version == SingleVersion::Default {
@@ -458,9 +462,9 @@ fn find_in(
                     continue;
                 };
                 let leaves = taproot_to_local_leaves(prod, &delayed_pub, &revoke, csv);
-                let Some(control) = taproot_tree(secp, &nums, &leaves).and_then(|t| {
-                    t.control_block(&(leaves[0].clone(), LeafVersion::TapScript))
-                }) else {
+                let Some(control) = taproot_tree(secp, &nums, &leaves)
+                    .and_then(|t| t.control_block(&(leaves[0].clone(), LeafVersion::TapScript)))
+                else {
                     continue;
                 };
                 Spend::TapScript {
@@ -473,7 +477,12 @@ fn find_in(
                 input.cltv_expiry = local_lease;
                 Spend::P2wsh {
                     key: delayed,
-                    witness_script: to_local_witness_script(&revoke, &delayed_pub, csv, local_lease),
+                    witness_script: to_local_witness_script(
+                        &revoke,
+                        &delayed_pub,
+                        csv,
+                        local_lease,
+                    ),
                     // An empty element takes the OP_ELSE (delayed) branch.
                     extra: vec![Vec::new()],
                 }
@@ -491,7 +500,9 @@ fn find_in(
             }
             input.kind = OutputKind::LocalAnchor;
             let spend = if taproot {
-                let Some(delayed) = our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p)) else {
+                let Some(delayed) =
+                    our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p))
+                else {
                     continue;
                 };
                 let internal = PublicKey::from_secret_key(secp, &delayed.0);
@@ -696,7 +707,9 @@ mod tests {
         );
         let delayed_pub = PublicKey::from_secret_key(
             &secp,
-            &tweak_secret(&secp, &sk(DELAYED_BASE_SECRET), &point).unwrap().0,
+            &tweak_secret(&secp, &sk(DELAYED_BASE_SECRET), &point)
+                .unwrap()
+                .0,
         );
         assert_eq!(
             delayed_pub,

@@ -43,7 +43,14 @@ pub fn verify_input(tx: &Transaction, spent: &[TxOut], index: usize) -> Result<(
 /// input's index and the interpreter's error name.
 pub(crate) fn verify_all_inputs(tx: &Transaction, spent: &[TxOut]) -> Result<(), (usize, String)> {
     if spent.len() != tx.input.len() {
-        return Err((0, format!("{} spent outputs for {} inputs", spent.len(), tx.input.len())));
+        return Err((
+            0,
+            format!(
+                "{} spent outputs for {} inputs",
+                spent.len(),
+                tx.input.len()
+            ),
+        ));
     }
     let bytes = serialize(tx);
     let mut utxos = Vec::with_capacity(spent.len());

@@ -50,7 +50,10 @@ fn real_single() -> (RootKeyRing, Single) {
     let key = BackupKey::derive(&ring).unwrap();
     let packed = hex(case["packed_hex"].as_str().unwrap());
     let single = match case["kind"].as_str().unwrap() {
-        "packed_multi" => scb_crypto::unpack_multi(&packed, &key).unwrap().singles.remove(0),
+        "packed_multi" => scb_crypto::unpack_multi(&packed, &key)
+            .unwrap()
+            .singles
+            .remove(0),
         _ => scb_crypto::unpack_single(&packed, &key).unwrap(),
     };
     (ring, single)
@@ -179,8 +182,13 @@ fn sweep_and_check(
     tx: &Transaction,
     opts: &SweepOptions,
 ) -> (Vec<OutputKind>, usize) {
-    let s = sweep(std::slice::from_ref(single), ring, std::slice::from_ref(tx), opts)
-        .unwrap_or_else(|e| panic!("{:?}: {e}", single.version));
+    let s = sweep(
+        std::slice::from_ref(single),
+        ring,
+        std::slice::from_ref(tx),
+        opts,
+    )
+    .unwrap_or_else(|e| panic!("{:?}: {e}", single.version));
     let spent: Vec<TxOut> = s
         .inputs
         .iter()
@@ -195,14 +203,22 @@ fn sweep_and_check(
             assert_eq!(txin.sequence, Sequence::from_height(1));
         }
     }
-    (s.inputs.iter().map(|i| i.kind).collect(), s.not_spendable.len())
+    (
+        s.inputs.iter().map(|i| i.kind).collect(),
+        s.not_spendable.len(),
+    )
 }
 
 #[test]
 fn ldk_static_remote_key_peer_commitment_to_remote_is_swept() {
     for we_opened in [true, false] {
         let (ring, single) = channel(SingleVersion::Tweakless, we_opened);
-        let tx = ldk_peer_commitment(&ring, &single, ChannelTypeFeatures::only_static_remote_key(), 42);
+        let tx = ldk_peer_commitment(
+            &ring,
+            &single,
+            ChannelTypeFeatures::only_static_remote_key(),
+            42,
+        );
         // Outputs: our to_remote (P2WPKH, no tweak), the peer's to_local, the HTLC.
         assert_eq!(tx.output.len(), 3);
         let (kinds, not) = sweep_and_check(&ring, &single, &tx, &options(true));
@@ -229,9 +245,18 @@ fn ldk_anchor_peer_commitment_to_remote_and_anchor_are_swept() {
             // The peer's to_local, its anchor, the HTLC.
             assert_eq!(not, 3);
             // Without --include-anchors the anchor is listed with the flag to use.
-            let s = sweep(&[single.clone()], &ring, &[tx.clone()], &options(false)).unwrap();
+            let s = sweep(
+                std::slice::from_ref(&single),
+                &ring,
+                std::slice::from_ref(&tx),
+                &options(false),
+            )
+            .unwrap();
             assert_eq!(s.inputs.len(), 1);
-            assert!(s.not_spendable.iter().any(|n| n.reason.contains("--include-anchors")));
+            assert!(s
+                .not_spendable
+                .iter()
+                .any(|n| n.reason.contains("--include-anchors")));
         }
     }
 }
@@ -240,12 +265,18 @@ fn ldk_anchor_peer_commitment_to_remote_and_anchor_are_swept() {
 fn legacy_peer_commitment_needs_its_commitment_point() {
     let secp = Secp256k1::new();
     let (ring, single) = channel(SingleVersion::Default, true);
-    let mut tx =
-        ldk_peer_commitment(&ring, &single, ChannelTypeFeatures::only_static_remote_key(), 42);
+    let mut tx = ldk_peer_commitment(
+        &ring,
+        &single,
+        ChannelTypeFeatures::only_static_remote_key(),
+        42,
+    );
     // Version 0: the to_remote key is our payment base point tweaked with
     // the peer's per-commitment point (LDK's BOLT 3 tweak).
     let peer_point = pk(21);
-    let our_payment = ring.derive_pubkey(single.local_chan_cfg.payment_base_point).unwrap();
+    let our_payment = ring
+        .derive_pubkey(single.local_chan_cfg.payment_base_point)
+        .unwrap();
     let tweaked = DelayedPaymentKey::from_basepoint(
         &secp,
         &DelayedPaymentBasepoint::from(our_payment),
@@ -260,11 +291,20 @@ fn legacy_peer_commitment_needs_its_commitment_point() {
         .unwrap();
     out.script_pubkey = ScriptBuf::new_p2wpkh(&CompressedPublicKey(tweaked).wpubkey_hash());
 
-    let err = sweep(&[single.clone()], &ring, &[tx.clone()], &options(false)).unwrap_err();
+    let err = sweep(
+        std::slice::from_ref(&single),
+        &ring,
+        std::slice::from_ref(&tx),
+        &options(false),
+    )
+    .unwrap_err();
     let SweepError::NothingSpendable { not_spendable } = err else {
         panic!("{err}")
     };
-    assert!(not_spendable[0].reason.contains("--remote-commit-point"), "{not_spendable:?}");
+    assert!(
+        not_spendable[0].reason.contains("--remote-commit-point"),
+        "{not_spendable:?}"
+    );
     let mut opts = options(false);
     opts.remote_commit_points = vec![pk(22), peer_point];
     let (kinds, _) = sweep_and_check(&ring, &single, &tx, &opts);
@@ -298,9 +338,15 @@ fn taproot_peer_commitment_to_remote_is_swept_by_script_path() {
     let (ring, mut single) = channel(SingleVersion::SimpleTaproot, true);
     // The state number travels in locktime and sequence exactly as for
     // other channels: borrow LDK's for state 5.
-    let ldk =
-        ldk_peer_commitment(&ring, &single, ChannelTypeFeatures::only_static_remote_key(), 5);
-    let our_payment = ring.derive_pubkey(single.local_chan_cfg.payment_base_point).unwrap();
+    let ldk = ldk_peer_commitment(
+        &ring,
+        &single,
+        ChannelTypeFeatures::only_static_remote_key(),
+        5,
+    );
+    let our_payment = ring
+        .derive_pubkey(single.local_chan_cfg.payment_base_point)
+        .unwrap();
     let mut tx = ldk.clone();
     tx.output = vec![
         TxOut {
@@ -326,7 +372,12 @@ fn taproot_peer_commitment_to_remote_is_swept_by_script_path() {
 /// shachain (lnd's index counting down from 2^48 - 1).
 #[test]
 fn per_commitment_secrets_agree_with_ldk() {
-    for (seed, n) in [([0u8; 32], 0u64), ([0xffu8; 32], 1), ([3u8; 32], 42), ([9u8; 32], 1 << 40)] {
+    for (seed, n) in [
+        ([0u8; 32], 0u64),
+        ([0xffu8; 32], 1),
+        ([3u8; 32], 42),
+        ([9u8; 32], 1 << 40),
+    ] {
         assert_eq!(
             *scb_rescue::lnd_shachain_at(&seed, n),
             build_commitment_secret(&seed, INITIAL - n),

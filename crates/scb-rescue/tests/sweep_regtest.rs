@@ -71,7 +71,12 @@ fn check_cases(path: &Path) -> usize {
             .iter()
             .find(|o| o.kind == OutputKind::ToLocal)
             .cloned();
-        let result = sweep(&singles, &ring, &[signed.tx.clone()], &options(2, false));
+        let result = sweep(
+            &singles,
+            &ring,
+            std::slice::from_ref(&signed.tx),
+            &options(2, false),
+        );
         let Some(to_local) = commitment_to_local else {
             // The custom channel's balance outputs carry leaves the backup lacks.
             assert_eq!(name, "custom_channel");
@@ -119,8 +124,13 @@ fn check_cases(path: &Path) -> usize {
         assert_eq!(extracted, s.tx, "{name}");
 
         // With the anchors.
-        let s = sweep(&singles, &ring, &[signed.tx.clone()], &options(2, true))
-            .unwrap_or_else(|e| panic!("{name}: {e}"));
+        let s = sweep(
+            &singles,
+            &ring,
+            std::slice::from_ref(&signed.tx),
+            &options(2, true),
+        )
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
         assert_eq!(s.inputs.len(), 2, "{name}");
         assert!(s.inputs.iter().any(|i| i.kind == OutputKind::LocalAnchor));
         let spent: Vec<TxOut> = s
@@ -168,13 +178,17 @@ fn first() -> (RootKeyRing, Vec<Single>, bitcoin::Transaction) {
 fn refuses_fee_rates_of_zero_and_above_ten_thousand() {
     let (ring, singles, tx) = first();
     for rate in [0, 10_001, u64::MAX] {
-        let err = sweep(&singles, &ring, &[tx.clone()], &options(rate, false)).unwrap_err();
+        let err = sweep(
+            &singles,
+            &ring,
+            std::slice::from_ref(&tx),
+            &options(rate, false),
+        )
+        .unwrap_err();
         assert!(matches!(err, SweepError::FeeRate { .. }), "{err}");
     }
-    assert!(sweep(&singles, &ring, &[tx], &options(10_000, false)).is_err_and(|e| matches!(
-        e,
-        SweepError::HighFee { .. } | SweepError::Dust { .. }
-    )));
+    assert!(sweep(&singles, &ring, &[tx], &options(10_000, false))
+        .is_err_and(|e| matches!(e, SweepError::HighFee { .. } | SweepError::Dust { .. })));
 }
 
 #[test]
@@ -183,18 +197,30 @@ fn refuses_a_transaction_that_closes_no_channel_of_the_backup() {
     tx.input[0].previous_output.vout ^= 1;
     let err = sweep(&singles, &ring, &[tx], &options(2, false)).unwrap_err();
     assert!(matches!(err, SweepError::NotACommitment { .. }), "{err}");
-    assert!(err.to_string().contains("not a closing transaction"), "{err}");
+    assert!(
+        err.to_string().contains("not a closing transaction"),
+        "{err}"
+    );
 }
 
 #[test]
 fn refuses_a_transaction_or_a_channel_named_twice() {
     let (ring, singles, tx) = first();
-    let err = sweep(&singles, &ring, &[tx.clone(), tx.clone()], &options(2, false)).unwrap_err();
+    let err = sweep(
+        &singles,
+        &ring,
+        &[tx.clone(), tx.clone()],
+        &options(2, false),
+    )
+    .unwrap_err();
     assert!(matches!(err, SweepError::NamedTwice { .. }), "{err}");
     let mut other = tx.clone();
     other.output.pop();
     let err = sweep(&singles, &ring, &[tx, other], &options(2, false)).unwrap_err();
-    assert!(err.to_string().contains("only one of them can confirm"), "{err}");
+    assert!(
+        err.to_string().contains("only one of them can confirm"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -202,11 +228,16 @@ fn refuses_dust_and_high_fees_unless_allowed() {
     let (ring, singles, tx) = first();
     // Anchors alone: 330 sat cannot pay for themselves at 10 sat/vB.
     let mut anchors_only = tx.clone();
-    anchors_only.output.retain(|o| o.value == Amount::from_sat(330));
+    anchors_only
+        .output
+        .retain(|o| o.value == Amount::from_sat(330));
     let err = sweep(&singles, &ring, &[anchors_only], &options(10, true)).unwrap_err();
-    assert!(matches!(err, SweepError::Dust { .. } | SweepError::HighFee { .. }), "{err}");
+    assert!(
+        matches!(err, SweepError::Dust { .. } | SweepError::HighFee { .. }),
+        "{err}"
+    );
     let mut high = options(10_000, false);
-    let err = sweep(&singles, &ring, &[tx.clone()], &high).unwrap_err();
+    let err = sweep(&singles, &ring, std::slice::from_ref(&tx), &high).unwrap_err();
     assert!(matches!(err, SweepError::HighFee { .. }), "{err}");
     high.allow_high_fee = true;
     let s = sweep(&singles, &ring, &[tx], &high).unwrap();
@@ -219,7 +250,13 @@ fn nothing_ours_in_a_transaction_is_an_error_listing_every_output() {
     for o in &mut tx.output {
         o.script_pubkey = dest();
     }
-    let err = sweep(&singles, &ring, &[tx.clone()], &options(2, true)).unwrap_err();
+    let err = sweep(
+        &singles,
+        &ring,
+        std::slice::from_ref(&tx),
+        &options(2, true),
+    )
+    .unwrap_err();
     let SweepError::NothingSpendable { not_spendable } = err else {
         panic!("{err}")
     };
@@ -241,9 +278,15 @@ fn addresses_of_another_network_or_invalid_are_refused() {
     assert!(scb_rescue::destination(regtest, Network::Regtest).is_ok());
     for (addr, net) in [
         (regtest, Network::Mainnet),
-        ("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4", Network::Testnet),
+        (
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t4",
+            Network::Testnet,
+        ),
         ("not-an-address", Network::Regtest),
-        ("bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5", Network::Mainnet),
+        (
+            "bc1qw508d6qejxtdg4y5r3zarvary0c5xw7kv8f3t5",
+            Network::Mainnet,
+        ),
     ] {
         let err = scb_rescue::destination(addr, net).unwrap_err();
         assert!(matches!(err, SweepError::Address { .. }), "{err}");

@@ -270,8 +270,7 @@ fn text(report: &Report, fee_rate: u64) -> String {
 }
 
 fn write_out(path: &Path, bytes: &[u8]) -> CliResult {
-    scb_store::write_file_atomically(path, bytes)
-        .map_err(|e| CliError::failed(path.display(), &e))
+    scb_store::write_file_atomically(path, bytes).map_err(|e| CliError::failed(path.display(), &e))
 }
 
 /// Runs `scb sweep`.

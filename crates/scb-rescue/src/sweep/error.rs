@@ -28,7 +28,9 @@ pub enum SweepError {
         reason: String,
     },
     /// A remote per-commitment point is not a public key.
-    #[error("remote commitment point {given:?} is not a compressed public key (66 hex characters)")]
+    #[error(
+        "remote commitment point {given:?} is not a compressed public key (66 hex characters)"
+    )]
     RemoteCommitPoint {
         /// What was given.
         given: String,

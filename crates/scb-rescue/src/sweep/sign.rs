@@ -12,7 +12,9 @@ use bitcoin::{
     Witness,
 };
 
-use super::{Candidate, NotSpendable, Spend, SweepError, SweepInput, SweepOptions, HIGH_FEE_PERCENT};
+use super::{
+    Candidate, NotSpendable, Spend, SweepError, SweepInput, SweepOptions, HIGH_FEE_PERCENT,
+};
 
 /// A signed sweep, accepted input by input by Bitcoin Core's interpreter.
 #[derive(Debug, Clone)]
@@ -63,7 +65,12 @@ fn sign_all(
             let witness = match &c.spend {
                 Spend::P2wpkh { key } => {
                     let sighash = cache
-                        .p2wpkh_signature_hash(i, &c.txout.script_pubkey, value, EcdsaSighashType::All)
+                        .p2wpkh_signature_hash(
+                            i,
+                            &c.txout.script_pubkey,
+                            value,
+                            EcdsaSighashType::All,
+                        )
                         .map_err(|e| signing_err(op, format!("sighash: {e}")))?;
                     let pk = bitcoin::secp256k1::PublicKey::from_secret_key(secp, &key.0);
                     let mut w = Witness::new();
@@ -202,8 +209,7 @@ pub(super) fn build(
             dust_sat: dust,
         });
     }
-    if !options.allow_high_fee && fee.saturating_mul(100) > total.saturating_mul(HIGH_FEE_PERCENT)
-    {
+    if !options.allow_high_fee && fee.saturating_mul(100) > total.saturating_mul(HIGH_FEE_PERCENT) {
         return Err(SweepError::HighFee {
             fee_sat: fee,
             swept_sat: total,
@@ -217,7 +223,10 @@ pub(super) fn build(
     // The referee: every input against the output it spends.
     crate::verify::verify_all_inputs(&tx, &spent).map_err(|(index, reason)| {
         SweepError::Consensus {
-            outpoint: tx.input.get(index).map_or(OutPoint::null(), |i| i.previous_output),
+            outpoint: tx
+                .input
+                .get(index)
+                .map_or(OutPoint::null(), |i| i.previous_output),
             reason,
         }
     })?;
