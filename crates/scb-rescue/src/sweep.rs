@@ -403,217 +403,117 @@ fn find_in(
 
     let mut matched_any = false;
     for (i, out) in tx.output.iter().enumerate() {
-        let spk = &out.script_pubkey;
-        let mut input = SweepInput {
-            outpoint: outpoint(i),
-            channel: single.funding_outpoint,
-            kind: OutputKind::Other,
-            value_sat: out.value.to_sat(),
-            script_pubkey: spk.clone(),
-            csv_delay: None,
-            cltv_expiry: None,
-            earliest_height: None,
-        };
-        let mut candidate = |input: SweepInput, sequence: u16, spend: Spend| {
-            let mut input = input;
-            input.earliest_height = options
-                .close_height
-                .map(|h| h.saturating_add(u32::from(sequence)));
-            if let (Some(e), Some(c)) = (input.earliest_height, input.cltv_expiry) {
-                input.earliest_height = Some(e.max(c));
-            }
-            found.candidates.push(Candidate {
-                input,
-                txout: out.clone(),
-                sequence: if sequence == 0 {
-                    Sequence::ENABLE_RBF_NO_LOCKTIME
-                } else {
-                    Sequence::from_height(sequence)
-                },
-                spend,
-            });
-        };
-        let not = |found_ns: &mut Vec<NotSpendable>, reason: &str| {
-            found_ns.push(NotSpendable {
+        let before = found.candidates.len() + found.not_spendable.len();
+        'output: {
+            let spk = &out.script_pubkey;
+            let mut input = SweepInput {
                 outpoint: outpoint(i),
-                reason: reason.to_owned(),
-            });
-        };
-
-        // Our to_local, after the delay.
-        if is(&ours.to_local, spk) {
-            matched_any = true;
-            let (Some(point), Some(delayed)) = (
-                our_point,
-                our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p)),
-            ) else {
-                continue;
+                channel: single.funding_outpoint,
+                kind: OutputKind::Other,
+                value_sat: out.value.to_sat(),
+                script_pubkey: spk.clone(),
+                csv_delay: None,
+                cltv_expiry: None,
+                earliest_height: None,
             };
-            input.kind = OutputKind::ToLocal;
-            input.csv_delay = Some(csv);
-            let delayed_pub = PublicKey::from_secret_key(secp, &delayed.0);
-            let revoke = crate::revocation_pubkey(
-                secp,
-                &single.remote_chan_cfg.revocation_base_point,
-                &point,
-            );
-            let spend = if taproot {
-                let (Some(nums), Some(revoke)) = (nums, revoke) else {
-                    continue;
-                };
-                let leaves = taproot_to_local_leaves(prod, &delayed_pub, &revoke, csv);
-                let Some(control) = taproot_tree(secp, &nums, &leaves)
-                    .and_then(|t| t.control_block(&(leaves[0].clone(), LeafVersion::TapScript)))
-                else {
-                    continue;
-                };
-                Spend::TapScript {
-                    key: delayed,
-                    leaf: leaves[0].clone(),
-                    control: control.serialize(),
+            let mut candidate = |input: SweepInput, sequence: u16, spend: Spend| {
+                let mut input = input;
+                input.earliest_height = options
+                    .close_height
+                    .map(|h| h.saturating_add(u32::from(sequence)));
+                if let (Some(e), Some(c)) = (input.earliest_height, input.cltv_expiry) {
+                    input.earliest_height = Some(e.max(c));
                 }
-            } else {
-                let Some(revoke) = revoke else { continue };
-                input.cltv_expiry = local_lease;
-                Spend::P2wsh {
-                    key: delayed,
-                    witness_script: to_local_witness_script(
-                        &revoke,
-                        &delayed_pub,
-                        csv,
-                        local_lease,
-                    ),
-                    // An empty element takes the OP_ELSE (delayed) branch.
-                    extra: vec![Vec::new()],
-                }
+                found.candidates.push(Candidate {
+                    input,
+                    txout: out.clone(),
+                    sequence: if sequence == 0 {
+                        Sequence::ENABLE_RBF_NO_LOCKTIME
+                    } else {
+                        Sequence::from_height(sequence)
+                    },
+                    spend,
+                });
             };
-            candidate(input, csv, spend);
-            continue;
-        }
+            let not = |found_ns: &mut Vec<NotSpendable>, reason: &str| {
+                found_ns.push(NotSpendable {
+                    outpoint: outpoint(i),
+                    reason: reason.to_owned(),
+                });
+            };
 
-        // Our anchor in our commitment.
-        if our_commitment && is(&ours.local_anchor, spk) {
-            matched_any = true;
-            if !options.include_anchors {
-                not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
-                continue;
+            // Our to_local, after the delay.
+            if is(&ours.to_local, spk) {
+                matched_any = true;
+                let (Some(point), Some(delayed)) = (
+                    our_point,
+                    our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p)),
+                ) else {
+                    break 'output;
+                };
+                input.kind = OutputKind::ToLocal;
+                input.csv_delay = Some(csv);
+                let delayed_pub = PublicKey::from_secret_key(secp, &delayed.0);
+                let revoke = crate::revocation_pubkey(
+                    secp,
+                    &single.remote_chan_cfg.revocation_base_point,
+                    &point,
+                );
+                let spend = if taproot {
+                    let (Some(nums), Some(revoke)) = (nums, revoke) else {
+                        break 'output;
+                    };
+                    let leaves = taproot_to_local_leaves(prod, &delayed_pub, &revoke, csv);
+                    let Some(control) = taproot_tree(secp, &nums, &leaves).and_then(|t| {
+                        t.control_block(&(leaves[0].clone(), LeafVersion::TapScript))
+                    }) else {
+                        break 'output;
+                    };
+                    Spend::TapScript {
+                        key: delayed,
+                        leaf: leaves[0].clone(),
+                        control: control.serialize(),
+                    }
+                } else {
+                    let Some(revoke) = revoke else { break 'output };
+                    input.cltv_expiry = local_lease;
+                    Spend::P2wsh {
+                        key: delayed,
+                        witness_script: to_local_witness_script(
+                            &revoke,
+                            &delayed_pub,
+                            csv,
+                            local_lease,
+                        ),
+                        // An empty element takes the OP_ELSE (delayed) branch.
+                        extra: vec![Vec::new()],
+                    }
+                };
+                candidate(input, csv, spend);
+                break 'output;
             }
-            input.kind = OutputKind::LocalAnchor;
-            let spend = if taproot {
-                let Some(delayed) =
-                    our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p))
-                else {
-                    continue;
-                };
-                let internal = PublicKey::from_secret_key(secp, &delayed.0);
-                let Some(tree) = taproot_tree(secp, &internal, &[anchor_leaf()]) else {
-                    continue;
-                };
-                Spend::TapKey {
-                    key: delayed,
-                    merkle_root: tree.merkle_root(),
-                }
-            } else {
-                Spend::P2wsh {
-                    key: copy_key(&keys.multisig),
-                    witness_script: anchor_witness_script(&multisig_pub),
-                    extra: Vec::new(),
-                }
-            };
-            candidate(input, 0, spend);
-            continue;
-        }
-        if our_commitment {
-            let reason = if is(&ours.to_remote, spk) {
-                "the peer's balance (to_remote of our commitment)"
-            } else if is(&ours.remote_anchor, spk) {
-                "the peer's anchor"
-            } else {
-                "an HTLC output or a custom channel's output of our commitment: the backup holds no script for it"
-            };
-            not(&mut found.not_spendable, reason);
-            continue;
-        }
 
-        // The peer's commitment: our to_remote.
-        let mut done = false;
-        for (key, point) in &remote_keys {
-            let secret = match point {
-                None => Some(copy_key(&keys.payment)),
-                Some(p) => tweak_secret(secp, keys.payment.secret_key(), p),
-            };
-            let Some(secret) = secret else { continue };
-            if taproot {
-                let Some(nums) = nums else { continue };
-                let leaf = taproot_to_remote_leaf(prod, key);
-                let Some(tree) = taproot_tree(secp, &nums, core::slice::from_ref(&leaf)) else {
-                    continue;
-                };
-                if *spk != ScriptBuf::new_p2tr_tweaked(tree.output_key()) {
-                    continue;
-                }
-                let Some(control) = tree.control_block(&(leaf.clone(), LeafVersion::TapScript))
-                else {
-                    continue;
-                };
-                input.kind = OutputKind::ToRemote;
-                input.csv_delay = Some(1);
-                let spend = Spend::TapScript {
-                    key: secret,
-                    leaf,
-                    control: control.serialize(),
-                };
-                candidate(input.clone(), 1, spend);
-            } else if has_p2wsh_anchors(version) {
-                let script = to_remote_witness_script(key, remote_lease);
-                if *spk != p2wsh(&script) {
-                    continue;
-                }
-                input.kind = OutputKind::ToRemote;
-                input.csv_delay = Some(1);
-                input.cltv_expiry = remote_lease;
-                let spend = Spend::P2wsh {
-                    key: secret,
-                    witness_script: script,
-                    extra: Vec::new(),
-                };
-                candidate(input.clone(), 1, spend);
-            } else {
-                if p2wpkh(key).as_ref() != Some(spk) {
-                    continue;
-                }
-                input.kind = OutputKind::ToRemote;
-                candidate(input.clone(), 0, Spend::P2wpkh { key: secret });
-            }
-            done = true;
-            break;
-        }
-        if done {
-            matched_any = true;
-            continue;
-        }
-
-        // Our anchor in the peer's commitment.
-        let anchor = if taproot {
-            taproot_tree(secp, &payment_pub, &[anchor_leaf()])
-                .map(|t| (ScriptBuf::new_p2tr_tweaked(t.output_key()), t.merkle_root()))
-        } else if has_p2wsh_anchors(version) {
-            Some((p2wsh(&anchor_witness_script(&multisig_pub)), None))
-        } else {
-            None
-        };
-        if let Some((anchor_spk, merkle_root)) = anchor {
-            if anchor_spk == *spk {
+            // Our anchor in our commitment.
+            if our_commitment && is(&ours.local_anchor, spk) {
                 matched_any = true;
                 if !options.include_anchors {
                     not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
-                    continue;
+                    break 'output;
                 }
-                input.kind = OutputKind::RemoteAnchor;
+                input.kind = OutputKind::LocalAnchor;
                 let spend = if taproot {
+                    let Some(delayed) =
+                        our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p))
+                    else {
+                        break 'output;
+                    };
+                    let internal = PublicKey::from_secret_key(secp, &delayed.0);
+                    let Some(tree) = taproot_tree(secp, &internal, &[anchor_leaf()]) else {
+                        break 'output;
+                    };
                     Spend::TapKey {
-                        key: copy_key(&keys.payment),
-                        merkle_root,
+                        key: delayed,
+                        merkle_root: tree.merkle_root(),
                     }
                 } else {
                     Spend::P2wsh {
@@ -623,15 +523,133 @@ fn find_in(
                     }
                 };
                 candidate(input, 0, spend);
-                continue;
+                break 'output;
             }
+            if our_commitment {
+                let reason = if is(&ours.to_remote, spk) {
+                    "the peer's balance (to_remote of our commitment)"
+                } else if is(&ours.remote_anchor, spk) {
+                    "the peer's anchor"
+                } else {
+                    "an HTLC output or a custom channel's output of our commitment: the backup holds no script for it"
+                };
+                not(&mut found.not_spendable, reason);
+                break 'output;
+            }
+
+            // The peer's commitment: our to_remote.
+            let mut done = false;
+            for (key, point) in &remote_keys {
+                let secret = match point {
+                    None => Some(copy_key(&keys.payment)),
+                    Some(p) => tweak_secret(secp, keys.payment.secret_key(), p),
+                };
+                let Some(secret) = secret else { continue };
+                if taproot {
+                    let Some(nums) = nums else { continue };
+                    let leaf = taproot_to_remote_leaf(prod, key);
+                    let Some(tree) = taproot_tree(secp, &nums, core::slice::from_ref(&leaf)) else {
+                        continue;
+                    };
+                    if *spk != ScriptBuf::new_p2tr_tweaked(tree.output_key()) {
+                        continue;
+                    }
+                    let Some(control) = tree.control_block(&(leaf.clone(), LeafVersion::TapScript))
+                    else {
+                        continue;
+                    };
+                    input.kind = OutputKind::ToRemote;
+                    input.csv_delay = Some(1);
+                    let spend = Spend::TapScript {
+                        key: secret,
+                        leaf,
+                        control: control.serialize(),
+                    };
+                    candidate(input.clone(), 1, spend);
+                } else if has_p2wsh_anchors(version) {
+                    let script = to_remote_witness_script(key, remote_lease);
+                    if *spk != p2wsh(&script) {
+                        continue;
+                    }
+                    input.kind = OutputKind::ToRemote;
+                    input.csv_delay = Some(1);
+                    input.cltv_expiry = remote_lease;
+                    let spend = Spend::P2wsh {
+                        key: secret,
+                        witness_script: script,
+                        extra: Vec::new(),
+                    };
+                    candidate(input.clone(), 1, spend);
+                } else {
+                    if p2wpkh(key).as_ref() != Some(spk) {
+                        continue;
+                    }
+                    input.kind = OutputKind::ToRemote;
+                    candidate(input.clone(), 0, Spend::P2wpkh { key: secret });
+                }
+                done = true;
+                break;
+            }
+            if done {
+                matched_any = true;
+                break 'output;
+            }
+
+            // Our anchor in the peer's commitment.
+            let anchor = if taproot {
+                taproot_tree(secp, &payment_pub, &[anchor_leaf()])
+                    .map(|t| (ScriptBuf::new_p2tr_tweaked(t.output_key()), t.merkle_root()))
+            } else if has_p2wsh_anchors(version) {
+                Some((p2wsh(&anchor_witness_script(&multisig_pub)), None))
+            } else {
+                None
+            };
+            if let Some((anchor_spk, merkle_root)) = anchor {
+                if anchor_spk == *spk {
+                    matched_any = true;
+                    if !options.include_anchors {
+                        not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
+                        break 'output;
+                    }
+                    input.kind = OutputKind::RemoteAnchor;
+                    let spend = if taproot {
+                        Spend::TapKey {
+                            key: copy_key(&keys.payment),
+                            merkle_root,
+                        }
+                    } else {
+                        Spend::P2wsh {
+                            key: copy_key(&keys.multisig),
+                            witness_script: anchor_witness_script(&multisig_pub),
+                            extra: Vec::new(),
+                        }
+                    };
+                    candidate(input, 0, spend);
+                    break 'output;
+                }
+            }
+            not(&mut found.not_spendable, "");
         }
-        not(&mut found.not_spendable, "");
+        // Matched by script but not rebuildable to spend (a key tweak
+        // or control block that fails: probability ~2^-128).
+        if found.candidates.len() + found.not_spendable.len() == before {
+            found.not_spendable.push(NotSpendable {
+                outpoint: outpoint(i),
+                reason:
+                    "its script is ours, but its spending key or control block could not be rebuilt"
+                        .into(),
+            });
+        }
     }
 
     // Reasons for the outputs left unexplained, now that we know whose
     // commitment this is.
-    let reason = if our_commitment || matched_any {
+    let reason = if our_commitment && keys.rev_root.is_err() {
+        format!(
+            "the peer's balance, an HTLC, a custom channel's output, or our to_local, whose key needs the revocation root that cannot be derived ({})",
+            keys.rev_root.as_ref().err().map_or("", String::as_str)
+        )
+    } else if our_commitment || matched_any {
         "the peer's balance, an HTLC output or a custom channel's output: the seed cannot spend it"
             .to_owned()
     } else if version == SingleVersion::Default && options.remote_commit_points.is_empty() {

@@ -357,15 +357,36 @@ fn taproot_peer_commitment_to_remote_is_swept_by_script_path() {
             value: bitcoin::Amount::from_sat(590_000),
             script_pubkey: dest(),
         },
+        TxOut {
+            value: bitcoin::Amount::from_sat(330),
+            script_pubkey: taproot_anchor(&our_payment),
+        },
     ];
     let (kinds, not) = sweep_and_check(&ring, &single, &tx, &options(true));
-    assert_eq!(kinds, [OutputKind::ToRemote]);
+    assert_eq!(kinds, [OutputKind::ToRemote, OutputKind::RemoteAnchor]);
     assert_eq!(not, 1);
     // A taproot single whose shachain root is legacy still sweeps to_remote
     // (it needs no revocation root).
     single.shachain_root.pubkey = Some(pk(30));
-    let (kinds, _) = sweep_and_check(&ring, &single, &tx, &options(true));
+    let (kinds, _) = sweep_and_check(&ring, &single, &tx, &options(false));
     assert_eq!(kinds, [OutputKind::ToRemote]);
+}
+
+/// lnd's taproot anchor in the peer's commitment, written here: internal
+/// key our to_remote key (the payment base point), one leaf `OP_16 OP_CSV`;
+/// we spend it by the key path.
+fn taproot_anchor(key: &PublicKey) -> ScriptBuf {
+    let secp = Secp256k1::new();
+    let leaf = bitcoin::script::Builder::new()
+        .push_int(16)
+        .push_opcode(OP_CSV)
+        .into_script();
+    let info = TaprootBuilder::new()
+        .add_leaf(0, leaf)
+        .unwrap()
+        .finalize(&secp, key.x_only_public_key().0)
+        .unwrap();
+    ScriptBuf::new_p2tr_tweaked(info.output_key())
 }
 
 /// LDK's BOLT 3 per-commitment secret generation equals the crate's
