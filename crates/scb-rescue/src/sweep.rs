@@ -15,6 +15,7 @@
 mod error;
 mod sign;
 
+use std::cell::OnceCell;
 use std::collections::{HashMap, HashSet};
 
 use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey, Verification};
@@ -28,13 +29,15 @@ pub use error::SweepError;
 pub use sign::Sweep;
 
 use crate::commit_keys::tweak_pubkey;
+use crate::force_close::obscured_commitment_number_with;
+use crate::outputs::ExpectedScripts;
 use crate::outputs::{
     anchor_leaf, anchor_witness_script, expected_scripts, has_p2wsh_anchors, taproot_nums,
     taproot_to_local_leaves, taproot_to_remote_leaf, taproot_tree, to_local_witness_script,
     to_remote_witness_script,
 };
 use crate::shachain::{lnd_shachain_at, revocation_root};
-use crate::{obscured_commitment_number, OutputKind, RescueError};
+use crate::{OutputKind, RescueError};
 
 /// The highest fee rate accepted, in sat/vB.
 pub const MAX_FEE_RATE: u64 = 10_000;
@@ -146,36 +149,69 @@ struct Candidate {
     spend: Spend,
 }
 
-/// The keys of one channel, derived once.
-struct ChannelKeys {
-    multisig: DerivedPrivateKey,
+/// The keys of one channel, each derived once and only when needed (a
+/// derivation is most of the cost of finding a channel's outputs).
+struct ChannelKeys<'a> {
+    single: &'a Single,
+    ring: &'a RootKeyRing,
     payment: DerivedPrivateKey,
-    delay: DerivedPrivateKey,
+    multisig: OnceCell<DerivedPrivateKey>,
+    delay: OnceCell<DerivedPrivateKey>,
     /// The revocation root, or why it could not be found.
-    rev_root: Result<Zeroizing<[u8; 32]>, String>,
+    rev_root: OnceCell<Result<Zeroizing<[u8; 32]>, String>>,
 }
 
-impl ChannelKeys {
-    fn derive(single: &Single, ring: &RootKeyRing) -> Result<Self, RescueError> {
-        let channel = single.funding_outpoint;
-        let key_err = |source| RescueError::Key { channel, source };
-        let multisig = ring
-            .derive_private_key(single.local_chan_cfg.multisig_key)
-            .map_err(key_err)?;
-        let payment = ring
-            .derive_private_key(single.local_chan_cfg.payment_base_point)
-            .map_err(key_err)?;
-        let delay = ring
-            .derive_private_key(single.local_chan_cfg.delay_base_point)
-            .map_err(key_err)?;
-        let rev_root =
-            revocation_root(single, ring, &multisig.public_key()).map_err(|e| e.to_string());
+impl<'a> ChannelKeys<'a> {
+    fn new(single: &'a Single, ring: &'a RootKeyRing) -> Result<Self, RescueError> {
         Ok(ChannelKeys {
-            multisig,
-            payment,
-            delay,
-            rev_root,
+            single,
+            ring,
+            payment: Self::derive(single, ring, single.local_chan_cfg.payment_base_point)?,
+            multisig: OnceCell::new(),
+            delay: OnceCell::new(),
+            rev_root: OnceCell::new(),
         })
+    }
+
+    fn derive(
+        single: &Single,
+        ring: &RootKeyRing,
+        loc: scb_wire::KeyLocator,
+    ) -> Result<DerivedPrivateKey, RescueError> {
+        ring.derive_private_key(loc)
+            .map_err(|source| RescueError::Key {
+                channel: single.funding_outpoint,
+                source,
+            })
+    }
+
+    fn lazy<'c>(
+        &self,
+        cell: &'c OnceCell<DerivedPrivateKey>,
+        loc: scb_wire::KeyLocator,
+    ) -> Result<&'c DerivedPrivateKey, RescueError> {
+        if let Some(key) = cell.get() {
+            return Ok(key);
+        }
+        let key = Self::derive(self.single, self.ring, loc)?;
+        Ok(cell.get_or_init(|| key))
+    }
+
+    fn multisig(&self) -> Result<&DerivedPrivateKey, RescueError> {
+        self.lazy(&self.multisig, self.single.local_chan_cfg.multisig_key)
+    }
+
+    fn delay(&self) -> Result<&DerivedPrivateKey, RescueError> {
+        self.lazy(&self.delay, self.single.local_chan_cfg.delay_base_point)
+    }
+
+    fn rev_root(&self) -> Result<&Result<Zeroizing<[u8; 32]>, String>, RescueError> {
+        if let Some(root) = self.rev_root.get() {
+            return Ok(root);
+        }
+        let multisig = self.multisig()?.public_key();
+        let root = revocation_root(self.single, self.ring, &multisig).map_err(|e| e.to_string());
+        Ok(self.rev_root.get_or_init(|| root))
     }
 }
 
@@ -323,8 +359,8 @@ fn find(
                 ),
             });
         }
-        let keys = ChannelKeys::derive(single, ring)?;
-        find_in(&secp, single, ring, &keys, tx, options, &mut found);
+        let keys = ChannelKeys::new(single, ring)?;
+        find_in(&secp, single, &keys, tx, options, &mut found)?;
     }
     Ok(found)
 }
@@ -333,12 +369,11 @@ fn find(
 fn find_in(
     secp: &Secp256k1<bitcoin::secp256k1::All>,
     single: &Single,
-    ring: &RootKeyRing,
-    keys: &ChannelKeys,
+    keys: &ChannelKeys<'_>,
     tx: &Transaction,
     options: &SweepOptions,
     found: &mut Found,
-) {
+) -> Result<(), SweepError> {
     let txid = tx.compute_txid();
     let outpoint = |i: usize| OutPoint::new(txid, i as u32);
     let all_not_spendable = |found: &mut Found, reason: &str| {
@@ -349,14 +384,15 @@ fn find_in(
             });
         }
     };
-    let Ok(number) = obscured_commitment_number(single, ring, tx) else {
+    let payment_pub = keys.payment.public_key();
+    let Ok(number) = obscured_commitment_number_with(single, &payment_pub, tx) else {
         all_not_spendable(
             found,
             "a cooperative close (no commitment number in locktime and sequence): it pays the \
              addresses of lnd's on-chain wallet, which the seed's wallet accounts control, not \
              the channel keys",
         );
-        return;
+        return Ok(());
     };
 
     let version = single.version;
@@ -365,26 +401,7 @@ fn find_in(
     let csv = single.local_chan_cfg.csv_delay;
     let lease =
         (version == SingleVersion::ScriptEnforcedLease).then(|| single.lease_expiry.unwrap_or(0));
-    let multisig_pub = keys.multisig.public_key();
-    let payment_pub = keys.payment.public_key();
-    let delay_pub = keys.delay.public_key();
-
-    // Our commitment at this state: our per-commitment point.
-    let our_point = keys.rev_root.as_ref().ok().and_then(|root| {
-        let secret = lnd_shachain_at(root, number);
-        SecretKey::from_slice(&secret[..])
-            .ok()
-            .map(|sk| PublicKey::from_secret_key(secp, &sk))
-    });
-    let ours = expected_scripts(secp, single, &multisig_pub, &delay_pub, our_point.as_ref());
     let is = |s: &Option<ScriptBuf>, spk: &ScriptBuf| s.as_ref() == Some(spk);
-    // Ours when it holds our to_local or the peer's to_remote; not decided
-    // by an anchor: a P2WSH anchor on our multisig key is the same script in
-    // both commitments.
-    let our_commitment = tx
-        .output
-        .iter()
-        .any(|o| is(&ours.to_local, &o.script_pubkey) || is(&ours.to_remote, &o.script_pubkey));
 
     // The peer's commitment: the keys it pays us at.
     let remote_keys: Vec<(PublicKey, Option<PublicKey>)> = if version == SingleVersion::Default {
@@ -400,6 +417,54 @@ fn find_in(
     let remote_lease = lease.filter(|_| single.is_initiator);
     let local_lease = lease.filter(|_| single.is_initiator);
     let nums = taproot_nums();
+
+    // The script of our to_remote in the peer's commitment, for a key.
+    let peer_to_remote = |key: &PublicKey| -> Option<ScriptBuf> {
+        if taproot {
+            let leaf = taproot_to_remote_leaf(prod, key);
+            taproot_tree(secp, &nums?, core::slice::from_ref(&leaf))
+                .map(|t| ScriptBuf::new_p2tr_tweaked(t.output_key()))
+        } else if has_p2wsh_anchors(version) {
+            Some(p2wsh(&to_remote_witness_script(key, remote_lease)))
+        } else {
+            p2wpkh(key)
+        }
+    };
+    // Whose commitment: ours when it holds our to_local, the peer's when it
+    // pays our to_remote (only our key can be in it), else ours when it holds
+    // the peer's to_remote. An anchor does not decide: a P2WSH anchor on our
+    // multisig key is the same script in both commitments.
+    let holds = |s: &Option<ScriptBuf>| tx.output.iter().any(|o| is(s, &o.script_pubkey));
+    let pays_our_to_remote = remote_keys.iter().any(|(k, _)| holds(&peer_to_remote(k)));
+
+    // Our commitment at this state (only looked for when the transaction
+    // does not pay our to_remote): our per-commitment point and scripts.
+    let (ours, our_point, rev_root_err) = if pays_our_to_remote {
+        (ExpectedScripts::default(), None, None)
+    } else {
+        let multisig_pub = keys.multisig()?.public_key();
+        let delay_pub = keys.delay()?.public_key();
+        let (our_point, err) = match keys.rev_root()? {
+            Ok(root) => {
+                let secret = lnd_shachain_at(root, number);
+                let point = SecretKey::from_slice(&secret[..])
+                    .ok()
+                    .map(|sk| PublicKey::from_secret_key(secp, &sk));
+                (point, None)
+            }
+            Err(e) => (None, Some(e.clone())),
+        };
+        let ours = expected_scripts(secp, single, &multisig_pub, &delay_pub, our_point.as_ref());
+        (ours, our_point, err)
+    };
+    let our_commitment = holds(&ours.to_local) || (!pays_our_to_remote && holds(&ours.to_remote));
+    // Our P2WSH anchor's key (the same script in both commitments).
+    let anchor_key = if !taproot && has_p2wsh_anchors(version) {
+        let key = keys.multisig()?;
+        Some((key, key.public_key()))
+    } else {
+        None
+    };
 
     let mut matched_any = false;
     for (i, out) in tx.output.iter().enumerate() {
@@ -447,7 +512,11 @@ fn find_in(
                 matched_any = true;
                 let (Some(point), Some(delayed)) = (
                     our_point,
-                    our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p)),
+                    our_point.and_then(|p| {
+                        keys.delay
+                            .get()
+                            .and_then(|d| tweak_secret(secp, d.secret_key(), &p))
+                    }),
                 ) else {
                     break 'output;
                 };
@@ -502,9 +571,11 @@ fn find_in(
                 }
                 input.kind = OutputKind::LocalAnchor;
                 let spend = if taproot {
-                    let Some(delayed) =
-                        our_point.and_then(|p| tweak_secret(secp, keys.delay.secret_key(), &p))
-                    else {
+                    let Some(delayed) = our_point.and_then(|p| {
+                        keys.delay
+                            .get()
+                            .and_then(|d| tweak_secret(secp, d.secret_key(), &p))
+                    }) else {
                         break 'output;
                     };
                     let internal = PublicKey::from_secret_key(secp, &delayed.0);
@@ -516,9 +587,12 @@ fn find_in(
                         merkle_root: tree.merkle_root(),
                     }
                 } else {
+                    let Some((key, public)) = anchor_key else {
+                        break 'output;
+                    };
                     Spend::P2wsh {
-                        key: copy_key(&keys.multisig),
-                        witness_script: anchor_witness_script(&multisig_pub),
+                        key: copy_key(key),
+                        witness_script: anchor_witness_script(&public),
                         extra: Vec::new(),
                     }
                 };
@@ -540,6 +614,9 @@ fn find_in(
             // The peer's commitment: our to_remote.
             let mut done = false;
             for (key, point) in &remote_keys {
+                if peer_to_remote(key).as_ref() != Some(spk) {
+                    continue;
+                }
                 let secret = match point {
                     None => Some(copy_key(&keys.payment)),
                     Some(p) => tweak_secret(secp, keys.payment.secret_key(), p),
@@ -551,9 +628,6 @@ fn find_in(
                     let Some(tree) = taproot_tree(secp, &nums, core::slice::from_ref(&leaf)) else {
                         continue;
                     };
-                    if *spk != ScriptBuf::new_p2tr_tweaked(tree.output_key()) {
-                        continue;
-                    }
                     let Some(control) = tree.control_block(&(leaf.clone(), LeafVersion::TapScript))
                     else {
                         continue;
@@ -568,9 +642,6 @@ fn find_in(
                     candidate(input.clone(), 1, spend);
                 } else if has_p2wsh_anchors(version) {
                     let script = to_remote_witness_script(key, remote_lease);
-                    if *spk != p2wsh(&script) {
-                        continue;
-                    }
                     input.kind = OutputKind::ToRemote;
                     input.csv_delay = Some(1);
                     input.cltv_expiry = remote_lease;
@@ -581,9 +652,6 @@ fn find_in(
                     };
                     candidate(input.clone(), 1, spend);
                 } else {
-                    if p2wpkh(key).as_ref() != Some(spk) {
-                        continue;
-                    }
                     input.kind = OutputKind::ToRemote;
                     candidate(input.clone(), 0, Spend::P2wpkh { key: secret });
                 }
@@ -599,8 +667,8 @@ fn find_in(
             let anchor = if taproot {
                 taproot_tree(secp, &payment_pub, &[anchor_leaf()])
                     .map(|t| (ScriptBuf::new_p2tr_tweaked(t.output_key()), t.merkle_root()))
-            } else if has_p2wsh_anchors(version) {
-                Some((p2wsh(&anchor_witness_script(&multisig_pub)), None))
+            } else if let Some((_, public)) = anchor_key {
+                Some((p2wsh(&anchor_witness_script(&public)), None))
             } else {
                 None
             };
@@ -618,9 +686,12 @@ fn find_in(
                             merkle_root,
                         }
                     } else {
+                        let Some((key, public)) = anchor_key else {
+                            break 'output;
+                        };
                         Spend::P2wsh {
-                            key: copy_key(&keys.multisig),
-                            witness_script: anchor_witness_script(&multisig_pub),
+                            key: copy_key(key),
+                            witness_script: anchor_witness_script(&public),
                             extra: Vec::new(),
                         }
                     };
@@ -644,10 +715,9 @@ fn find_in(
 
     // Reasons for the outputs left unexplained, now that we know whose
     // commitment this is.
-    let reason = if our_commitment && keys.rev_root.is_err() {
+    let reason = if let (true, Some(e)) = (our_commitment, &rev_root_err) {
         format!(
-            "the peer's balance, an HTLC, a custom channel's output, or our to_local, whose key needs the revocation root that cannot be derived ({})",
-            keys.rev_root.as_ref().err().map_or("", String::as_str)
+            "the peer's balance, an HTLC, a custom channel's output, or our to_local, whose key needs the revocation root that cannot be derived ({e})"
         )
     } else if our_commitment || matched_any {
         "the peer's balance, an HTLC output or a custom channel's output: the seed cannot spend it"
@@ -656,7 +726,7 @@ fn find_in(
         "a version-0 (legacy) channel: the peer's commitment pays us at a key tweaked with the \
          peer's per-commitment point; give it with --remote-commit-point HEX"
             .to_owned()
-    } else if let Err(e) = &keys.rev_root {
+    } else if let Some(e) = &rev_root_err {
         format!("no output matches a script rebuilt from the backup, and our revocation root cannot be derived ({e})")
     } else {
         "no output of this commitment matches a script rebuilt from the seed's keys: a commitment \
@@ -668,6 +738,7 @@ fn find_in(
             ns.reason.clone_from(&reason);
         }
     }
+    Ok(())
 }
 
 #[cfg(test)]

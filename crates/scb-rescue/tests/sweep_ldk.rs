@@ -406,3 +406,26 @@ fn per_commitment_secrets_agree_with_ldk() {
         );
     }
 }
+
+/// A peer commitment that also pays the peer's payment base point (what
+/// the peer's to_remote in OUR commitment looks like) is still read as the
+/// peer's: only our key can be in our to_remote.
+#[test]
+fn our_to_remote_decides_whose_commitment_it_is() {
+    let (ring, single) = channel(SingleVersion::Tweakless, false);
+    let mut tx = ldk_peer_commitment(
+        &ring,
+        &single,
+        ChannelTypeFeatures::only_static_remote_key(),
+        9,
+    );
+    tx.output.push(TxOut {
+        value: bitcoin::Amount::from_sat(10_000),
+        script_pubkey: ScriptBuf::new_p2wpkh(
+            &CompressedPublicKey(single.remote_chan_cfg.payment_base_point).wpubkey_hash(),
+        ),
+    });
+    let (kinds, not) = sweep_and_check(&ring, &single, &tx, &options(false));
+    assert_eq!(kinds, [OutputKind::ToRemote]);
+    assert_eq!(not, 3);
+}
