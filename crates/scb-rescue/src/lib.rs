@@ -8,6 +8,12 @@
 //! with Bitcoin Core's consensus interpreter before returning it, and
 //! classifies its outputs by rebuilding their scripts. It never broadcasts.
 //!
+//! [`sweep`] then spends what the seed can sign for in published closing
+//! transactions (our `to_remote` in the peer's commitment, our `to_local`
+//! after the delay, our anchors) with one transaction to one address,
+//! checked input by input by the same interpreter (`docs/recovery.md`,
+//! section 7).
+//!
 //! **Danger:** the stored commitment is usually not the latest. Broadcasting
 //! a revoked one lets the peer take the whole channel balance. This is the
 //! last resort for a peer that is gone for good (`docs/recovery.md`).
