@@ -104,11 +104,12 @@ fn sign_all(
                             TapSighashType::Default,
                         )
                         .map_err(|e| signing_err(op, format!("sighash: {e}")))?;
-                    let keypair = Keypair::from_secret_key(secp, &key.0);
+                    let mut keypair = Keypair::from_secret_key(secp, &key.0);
                     let sig = secp.sign_schnorr_no_aux_rand(
                         &Message::from_digest(sighash.to_byte_array()),
                         &keypair,
                     );
+                    keypair.non_secure_erase();
                     let mut w = Witness::new();
                     w.push(sig.as_ref());
                     w.push(leaf.as_bytes());
@@ -120,11 +121,13 @@ fn sign_all(
                         .taproot_key_spend_signature_hash(i, &prevouts, TapSighashType::Default)
                         .map_err(|e| signing_err(op, format!("sighash: {e}")))?;
                     let keypair = Keypair::from_secret_key(secp, &key.0);
-                    let tweaked = bitcoin::key::TapTweak::tap_tweak(keypair, secp, *merkle_root);
+                    let mut tweaked =
+                        bitcoin::key::TapTweak::tap_tweak(keypair, secp, *merkle_root).to_keypair();
                     let sig = secp.sign_schnorr_no_aux_rand(
                         &Message::from_digest(sighash.to_byte_array()),
-                        &tweaked.to_keypair(),
+                        &tweaked,
                     );
+                    tweaked.non_secure_erase();
                     let mut w = Witness::new();
                     w.push(sig.as_ref());
                     w
@@ -179,11 +182,13 @@ pub(super) fn build(
     let dust = options.to.minimal_non_dust().to_sat();
     let rate = options.fee_rate_sat_per_vb;
     // The fee is the rate times the signed transaction's vsize. Signatures
-    // are low-R, so the weight does not depend on the output value except
-    // in the rare short signature: a few rounds settle it.
+    // are low-R, so the size hardly depends on the output value (an `s` with
+    // a leading zero byte is one byte shorter): sign, size, repeat until the
+    // fee covers the rate on the transaction as signed (two rounds, rarely
+    // three; a vbyte's overpayment at most).
     let mut fee = 0u64;
-    let mut vsize = 0u64;
-    for _ in 0..4 {
+    let mut settled = false;
+    for _ in 0..16 {
         let value = total.checked_sub(fee).ok_or(SweepError::Dust {
             value_sat: 0,
             fee_sat: fee,
@@ -191,15 +196,18 @@ pub(super) fn build(
         })?;
         tx.output[0].value = Amount::from_sat(value);
         sign_all(&secp, &mut tx, &candidates, &spent)?;
-        vsize = tx.vsize() as u64;
-        let needed = vsize.saturating_mul(rate);
+        let needed = (tx.vsize() as u64).saturating_mul(rate);
         if needed <= fee {
+            settled = true;
             break;
         }
         fee = needed;
     }
-    if fee < vsize.saturating_mul(rate) {
-        fee = vsize.saturating_mul(rate);
+    if !settled {
+        return Err(SweepError::Signing {
+            outpoint: candidates[0].input.outpoint,
+            what: "the fee did not settle on the signed size".into(),
+        });
     }
     let value = total.saturating_sub(fee);
     if total < fee || value < dust {
@@ -215,11 +223,6 @@ pub(super) fn build(
             swept_sat: total,
         });
     }
-    if tx.output[0].value.to_sat() != value {
-        tx.output[0].value = Amount::from_sat(value);
-        sign_all(&secp, &mut tx, &candidates, &spent)?;
-    }
-
     // The referee: every input against the output it spends.
     crate::verify::verify_all_inputs(&tx, &spent).map_err(|(index, reason)| {
         SweepError::Consensus {
