@@ -292,3 +292,65 @@ fn addresses_of_another_network_or_invalid_are_refused() {
         assert!(matches!(err, SweepError::Address { .. }), "{err}");
     }
 }
+
+/// lnd's `LeaseCommitScriptToRemoteConfirmed`, written here from its script:
+/// `<key> OP_CHECKSIGVERIFY <lease> OP_CLTV OP_DROP 1 OP_CSV`.
+fn lease_to_remote(key: &PublicKey, lease: u32) -> ScriptBuf {
+    use bitcoin::opcodes::all::{OP_CHECKSIGVERIFY, OP_CLTV, OP_CSV, OP_DROP};
+    let script = bitcoin::script::Builder::new()
+        .push_slice(key.serialize())
+        .push_opcode(OP_CHECKSIGVERIFY)
+        .push_int(i64::from(lease))
+        .push_opcode(OP_CLTV)
+        .push_opcode(OP_DROP)
+        .push_int(1)
+        .push_opcode(OP_CSV)
+        .into_script();
+    ScriptBuf::new_p2wsh(&script.wscript_hash())
+}
+
+/// In a script-enforced lease channel we opened, the peer's commitment pays
+/// our to_remote behind the lease's CLTV as well as 1 block: the sweep's
+/// locktime is the lease expiry and the interpreter accepts it.
+#[test]
+fn lease_to_remote_in_the_peers_commitment_waits_for_the_lease() {
+    let case = cases(&bundled())
+        .into_iter()
+        .find(|c| c["name"] == "script_enforced_lease")
+        .unwrap();
+    let (ring, singles) = open_case(&case);
+    let single = &singles[0];
+    assert!(single.is_initiator);
+    let lease = single.lease_expiry.unwrap();
+    // The state travels in locktime and sequence: the real commitment's.
+    let mut tx = sign_commitment(single, &ring).unwrap().tx;
+    let ours = scb_crypto::KeyRing::derive_pubkey(&ring, single.local_chan_cfg.payment_base_point)
+        .unwrap();
+    tx.output = vec![
+        TxOut {
+            value: Amount::from_sat(700_000),
+            script_pubkey: lease_to_remote(&ours, lease),
+        },
+        TxOut {
+            value: Amount::from_sat(300_000),
+            script_pubkey: dest(),
+        },
+    ];
+    for w in &mut tx.input {
+        w.witness = bitcoin::Witness::new();
+    }
+    let s = sweep(
+        &singles,
+        &ring,
+        std::slice::from_ref(&tx),
+        &options(2, false),
+    )
+    .unwrap();
+    assert_eq!(s.inputs.len(), 1);
+    assert_eq!(s.inputs[0].kind, OutputKind::ToRemote);
+    assert_eq!(s.inputs[0].cltv_expiry, Some(lease));
+    assert_eq!(s.inputs[0].earliest_height, Some(1001.max(lease)));
+    assert_eq!(s.tx.lock_time.to_consensus_u32(), lease);
+    assert_eq!(s.tx.input[0].sequence, Sequence::from_height(1));
+    verify_input(&s.tx, &[tx.output[0].clone()], 0).unwrap();
+}
