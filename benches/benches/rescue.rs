@@ -139,7 +139,7 @@ fn bench_sweep(c: &mut Criterion) {
         if let Some(after) = process_cpu_ns() {
             eprintln!(
                 "sweep of 1,000 outputs: {:.1} ms CPU, {:.1} ms wall per sweep (mean of 5)",
-                (after - before) as f64 / 5e6,
+                Duration::from_nanos(after - before).as_secs_f64() * 1e3 / 5.0,
                 wall * 1e3
             );
         }
