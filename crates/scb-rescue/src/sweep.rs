@@ -765,6 +765,26 @@ mod tests {
     const LOCAL_FUNDING_SECRET: &str =
         "30ff4956bbdd3222d44cc5e8a1261dab1e07957bdac5ae88fe3261ef321f3749";
 
+    /// BOLT 3 Appendix E, "derivation of private key from basepoint secret
+    /// and per_commitment_secret".
+    #[test]
+    fn bolt3_appendix_e_private_key_derivation() {
+        let secp = Secp256k1::new();
+        let base = sk("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+        let per_commitment = sk("1f1e1d1c1b1a191817161514131211100f0e0d0c0b0a09080706050403020100");
+        let point = PublicKey::from_secret_key(&secp, &per_commitment);
+        assert_eq!(point, pk(PER_COMMITMENT_POINT));
+        let key = tweak_secret(&secp, &base, &point).unwrap();
+        assert_eq!(
+            key.0,
+            sk("cbced912d3b21bf196a766651e436aff192362621ce317704ea2f75d87e7be0f")
+        );
+        assert_eq!(
+            PublicKey::from_secret_key(&secp, &key.0),
+            pk("0235f2dbfaa89b57ec7b055afe29849ef7ddfeb1cefdb9ebdc43f5494984db29e5")
+        );
+    }
+
     #[test]
     fn bolt3_delayed_private_key_is_the_tweaked_secret() {
         let secp = Secp256k1::new();
