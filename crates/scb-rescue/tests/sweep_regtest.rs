@@ -354,3 +354,51 @@ fn lease_to_remote_in_the_peers_commitment_waits_for_the_lease() {
     assert_eq!(s.tx.input[0].sequence, Sequence::from_height(1));
     verify_input(&s.tx, &[tx.output[0].clone()], 0).unwrap();
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Arbitrary closing transactions of a real channel (locktime, sequence,
+    /// outputs taken from its commitment or made up, any values,
+    /// fee rates across the range) never panic the sweep, and whatever it
+    /// returns passes the interpreter input by input.
+    #[test]
+    fn arbitrary_closing_transactions_never_panic(
+        lock in proptest::prelude::any::<u32>(),
+        seq in proptest::prelude::any::<u32>(),
+        keep_lock in proptest::prelude::any::<bool>(),
+        picks in proptest::collection::vec((0usize..8, proptest::prop_oneof![0u64..2_100_000_000_000_000, proptest::prelude::any::<u64>()]), 0..6),
+        rate in 0u64..12_000,
+        anchors in proptest::prelude::any::<bool>(),
+    ) {
+        let (ring, singles, real) = first();
+        let mut tx = real.clone();
+        if !keep_lock {
+            tx.lock_time = bitcoin::absolute::LockTime::from_consensus(lock);
+            tx.input[0].sequence = Sequence(seq);
+        }
+        tx.output = picks
+            .iter()
+            .map(|(i, v)| TxOut {
+                value: Amount::from_sat(*v),
+                script_pubkey: real
+                    .output
+                    .get(*i)
+                    .map_or_else(dest, |o| o.script_pubkey.clone()),
+            })
+            .collect();
+        let mut opts = options(rate, anchors);
+        opts.allow_high_fee = rate % 2 == 0;
+        if let Ok(s) = sweep(&singles, &ring, std::slice::from_ref(&tx), &opts) {
+            let spent: Vec<TxOut> = s
+                .inputs
+                .iter()
+                .map(|i| tx.output[i.outpoint.vout as usize].clone())
+                .collect();
+            for i in 0..spent.len() {
+                proptest::prop_assert!(verify_input(&s.tx, &spent, i).is_ok());
+            }
+            proptest::prop_assert_eq!(s.fee_sat + s.output_value_sat, spent.iter().map(|o| o.value.to_sat()).sum::<u64>());
+        }
+    }
+}

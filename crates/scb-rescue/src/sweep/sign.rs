@@ -151,7 +151,17 @@ pub(super) fn build(
 ) -> Result<Sweep, SweepError> {
     let secp = Secp256k1::new();
     let spent: Vec<TxOut> = candidates.iter().map(|c| c.txout.clone()).collect();
-    let total: u64 = spent.iter().map(|o| o.value.to_sat()).sum();
+    // A sum beyond the 21 million bitcoin can only come from a made-up
+    // transaction: refused, never wrapped.
+    let total = spent
+        .iter()
+        .try_fold(Amount::ZERO, |sum, o| sum.checked_add(o.value))
+        .filter(|sum| *sum <= Amount::MAX_MONEY)
+        .ok_or_else(|| SweepError::Signing {
+            outpoint: candidates[0].input.outpoint,
+            what: "the spent outputs add up to more than 21 million bitcoin".into(),
+        })?
+        .to_sat();
     // A lease's CLTV needs the locktime at (or past) its expiry height.
     let lock = candidates
         .iter()
