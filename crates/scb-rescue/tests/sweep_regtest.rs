@@ -119,7 +119,13 @@ fn check_cases(path: &Path) -> usize {
             "{name}: {:?}",
             s.not_spendable
         );
-        // The PSBT carries the same transaction, finalized.
+        // The PSBT carries the same transaction, finalized, with the amount
+        // each input spends.
+        assert_eq!(
+            s.psbt.inputs[0].witness_utxo.as_ref(),
+            Some(&spent[0]),
+            "{name}"
+        );
         let extracted = s.psbt.clone().extract_tx().unwrap();
         assert_eq!(extracted, s.tx, "{name}");
 

@@ -84,7 +84,7 @@ pub struct SweepArgs {
     /// Also write the signed transaction's hex here (crash-safe, 0600).
     #[arg(long, value_name = "PATH")]
     pub out: Option<PathBuf>,
-    /// Also write the transaction as a BIP 174 PSBT (binary) here (crash-safe, 0600).
+    /// Also write the transaction as a finalized BIP 174 PSBT (binary) here (crash-safe, 0600).
     #[arg(long, value_name = "PATH")]
     pub psbt: Option<PathBuf>,
     #[command(flatten)]

@@ -21,8 +21,8 @@ use super::{
 pub struct Sweep {
     /// The signed transaction.
     pub tx: Transaction,
-    /// The same transaction as a BIP 174 PSBT: every input's spent output,
-    /// witness script and final witness.
+    /// The same transaction as a finalized BIP 174 PSBT: every input's
+    /// spent output and final witness.
     pub psbt: Psbt,
     /// The fee: the inputs' sum minus the output.
     pub fee_sat: u64,
@@ -252,16 +252,11 @@ pub(super) fn build(
         outpoint: tx.input[0].previous_output,
         what: format!("psbt: {e}"),
     })?;
+    // A finalized PSBT (BIP 174's Finalizer role): each input keeps only
+    // the output it spends and its final witness, so any wallet can inspect
+    // the amounts and extract the transaction.
     for ((pin, c), signed) in psbt.inputs.iter_mut().zip(&candidates).zip(&tx.input) {
         pin.witness_utxo = Some(c.txout.clone());
-        match &c.spend {
-            Spend::P2wsh { witness_script, .. } => {
-                pin.witness_script = Some(witness_script.clone());
-                pin.sighash_type = Some(EcdsaSighashType::All.into());
-            }
-            Spend::P2wpkh { .. } => pin.sighash_type = Some(EcdsaSighashType::All.into()),
-            Spend::TapScript { .. } | Spend::TapKey { .. } => {}
-        }
         pin.final_script_witness = Some(signed.witness.clone());
     }
 
