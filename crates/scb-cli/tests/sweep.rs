@@ -173,7 +173,11 @@ fn every_real_backup_sweeps_its_to_local_after_force_close() {
         if let Some(lease) = c["decoded"]["singles"][0]["lease_expiry"].as_u64() {
             assert_eq!(input["cltv_expiry"], lease, "{name}");
             assert_eq!(u64::from(tx.lock_time.to_consensus_u32()), lease, "{name}");
-            assert_eq!(input["earliest_height"], (100 + csv).max(lease), "{name}");
+            assert_eq!(
+                input["earliest_height"],
+                (100 + csv).max(lease + 1),
+                "{name}"
+            );
         } else {
             assert!(input.get("cltv_expiry").is_none(), "{name}");
             assert_eq!(input["earliest_height"], 100 + csv, "{name}");

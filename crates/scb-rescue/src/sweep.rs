@@ -486,8 +486,9 @@ fn find_in(
                 input.earliest_height = options
                     .close_height
                     .map(|h| h.saturating_add(u32::from(sequence)));
+                // A locktime L is final from block L + 1 on.
                 if let (Some(e), Some(c)) = (input.earliest_height, input.cltv_expiry) {
-                    input.earliest_height = Some(e.max(c));
+                    input.earliest_height = Some(e.max(c.saturating_add(1)));
                 }
                 found.candidates.push(Candidate {
                     input,

@@ -355,7 +355,7 @@ fn lease_to_remote_in_the_peers_commitment_waits_for_the_lease() {
     assert_eq!(s.inputs.len(), 1);
     assert_eq!(s.inputs[0].kind, OutputKind::ToRemote);
     assert_eq!(s.inputs[0].cltv_expiry, Some(lease));
-    assert_eq!(s.inputs[0].earliest_height, Some(1001.max(lease)));
+    assert_eq!(s.inputs[0].earliest_height, Some(1001.max(lease + 1)));
     assert_eq!(s.tx.lock_time.to_consensus_u32(), lease);
     assert_eq!(s.tx.input[0].sequence, Sequence::from_height(1));
     verify_input(&s.tx, &[tx.output[0].clone()], 0).unwrap();

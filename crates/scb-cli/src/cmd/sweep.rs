@@ -238,7 +238,7 @@ fn text(report: &Report, fee_rate: u64) -> String {
             lock.push(')');
         }
         if let Some(c) = i.cltv_expiry {
-            let _ = write!(lock, " (lease: not before block {c})");
+            let _ = write!(lock, " (lease expiry at block {c})");
         }
         let _ = writeln!(
             out,
