@@ -159,6 +159,9 @@ Example:
     /// LAST RESORT: sign our stored commitment of each channel from the backup (never broadcast).
     #[command(name = "force-close", after_help = crate::cmd::force_close::AFTER_HELP)]
     ForceClose(crate::cmd::force_close::ForceCloseArgs),
+    /// Spend what the seed can sign for in published closing transactions, to one address (never broadcast).
+    #[command(after_help = crate::cmd::sweep::AFTER_HELP)]
+    Sweep(crate::cmd::sweep::SweepArgs),
 }
 
 /// `scb dump`.

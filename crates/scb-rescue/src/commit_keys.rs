@@ -6,7 +6,7 @@ use bitcoin::hashes::{sha256, Hash, HashEngine};
 use bitcoin::secp256k1::{PublicKey, Scalar, Secp256k1, Verification};
 
 /// `SHA256(a || b)` over the compressed keys, as a scalar.
-fn tweak_scalar(a: &PublicKey, b: &PublicKey) -> Option<Scalar> {
+pub(crate) fn tweak_scalar(a: &PublicKey, b: &PublicKey) -> Option<Scalar> {
     let mut engine = sha256::Hash::engine();
     engine.input(&a.serialize());
     engine.input(&b.serialize());

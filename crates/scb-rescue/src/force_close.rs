@@ -269,6 +269,18 @@ pub fn obscured_commitment_number(
     let ours = ring
         .derive_pubkey(single.local_chan_cfg.payment_base_point)
         .map_err(|source| RescueError::Key { channel, source })?;
+    obscured_commitment_number_with(single, &ours, tx)
+}
+
+/// [`obscured_commitment_number`] with our payment base point already
+/// derived.
+pub(crate) fn obscured_commitment_number_with(
+    single: &Single,
+    ours: &PublicKey,
+    tx: &Transaction,
+) -> Result<u64, RescueError> {
+    let channel = single.funding_outpoint;
+    let ours = *ours;
     let theirs = single.remote_chan_cfg.payment_base_point;
     let (opener, accepter) = if single.is_initiator {
         (ours, theirs)

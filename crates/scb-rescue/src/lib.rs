@@ -8,6 +8,12 @@
 //! with Bitcoin Core's consensus interpreter before returning it, and
 //! classifies its outputs by rebuilding their scripts. It never broadcasts.
 //!
+//! [`sweep`] then spends what the seed can sign for in published closing
+//! transactions (our `to_remote` in the peer's commitment, our `to_local`
+//! after the delay, our anchors) with one transaction to one address,
+//! checked input by input by the same interpreter (`docs/recovery.md`,
+//! section 7).
+//!
 //! **Danger:** the stored commitment is usually not the latest. Broadcasting
 //! a revoked one lets the peer take the whole channel balance. This is the
 //! last resort for a peer that is gone for good (`docs/recovery.md`).
@@ -42,6 +48,7 @@ mod funding;
 mod nonce;
 mod outputs;
 mod shachain;
+mod sweep;
 mod verify;
 
 pub use commit_keys::{revocation_pubkey, tweak_pubkey};
@@ -51,5 +58,9 @@ pub use funding::{funding_output, multisig_script, FundingOutput, FundingScript}
 pub use outputs::{ClassifiedOutput, OutputKind};
 pub use shachain::{
     lnd_shachain_at, revocation_root, shachain_element, taproot_nonce_root, SHACHAIN_START_INDEX,
+};
+pub use sweep::{
+    destination, parse_remote_commit_point, sweep, NotSpendable, Sweep, SweepError, SweepInput,
+    SweepOptions, HIGH_FEE_PERCENT, MAX_FEE_RATE,
 };
 pub use verify::verify_input;

@@ -9,7 +9,7 @@ use bitcoin::opcodes::all::{
 };
 use bitcoin::script::Builder;
 use bitcoin::secp256k1::{PublicKey, Secp256k1, Verification, XOnlyPublicKey};
-use bitcoin::taproot::TaprootBuilder;
+use bitcoin::taproot::{TaprootBuilder, TaprootSpendInfo};
 use bitcoin::{ScriptBuf, Transaction};
 use scb_wire::{Single, SingleVersion};
 
@@ -81,18 +81,154 @@ fn xonly(pk: &PublicKey) -> XOnlyPublicKey {
     pk.x_only_public_key().0
 }
 
-fn p2tr<C: Verification>(
+/// The taproot tree of a balance or anchor output: one leaf at depth 0, or
+/// two at depth 1.
+pub(crate) fn taproot_tree<C: Verification>(
     secp: &Secp256k1<C>,
     internal: &PublicKey,
     leaves: &[ScriptBuf],
-) -> Option<ScriptBuf> {
+) -> Option<TaprootSpendInfo> {
     let depth = u8::from(leaves.len() > 1);
     let mut builder = TaprootBuilder::new();
     for leaf in leaves {
         builder = builder.add_leaf(depth, leaf.clone()).ok()?;
     }
-    let info = builder.finalize(secp, xonly(internal)).ok()?;
-    Some(ScriptBuf::new_p2tr_tweaked(info.output_key()))
+    builder.finalize(secp, xonly(internal)).ok()
+}
+
+fn p2tr<C: Verification>(
+    secp: &Secp256k1<C>,
+    internal: &PublicKey,
+    leaves: &[ScriptBuf],
+) -> Option<ScriptBuf> {
+    taproot_tree(secp, internal, leaves).map(|info| ScriptBuf::new_p2tr_tweaked(info.output_key()))
+}
+
+/// lnd's NUMS point as a key.
+pub(crate) fn taproot_nums() -> Option<PublicKey> {
+    TAPROOT_NUMS.parse().ok()
+}
+
+/// The taproot `to_local` leaves: the delay leaf and the revocation leaf
+/// (lnd `TaprootLocalCommitDelayScript`, `TaprootLocalCommitRevokeScript`;
+/// `prod` selects the final-taproot `OP_CHECKSIGVERIFY` form of version 7).
+pub(crate) fn taproot_to_local_leaves(
+    prod: bool,
+    local: &PublicKey,
+    revoke: &PublicKey,
+    csv: u16,
+) -> [ScriptBuf; 2] {
+    let delay = if prod {
+        Builder::new()
+            .push_x_only_key(&xonly(local))
+            .push_opcode(OP_CHECKSIGVERIFY)
+            .push_int(i64::from(csv))
+            .push_opcode(OP_CSV)
+    } else {
+        Builder::new()
+            .push_x_only_key(&xonly(local))
+            .push_opcode(OP_CHECKSIG)
+            .push_int(i64::from(csv))
+            .push_opcode(OP_CSV)
+            .push_opcode(OP_DROP)
+    }
+    .into_script();
+    let revoke_leaf = Builder::new()
+        .push_x_only_key(&xonly(local))
+        .push_opcode(OP_DROP)
+        .push_x_only_key(&xonly(revoke))
+        .push_opcode(OP_CHECKSIG)
+        .into_script();
+    [delay, revoke_leaf]
+}
+
+/// The taproot `to_remote` leaf (lnd `TaprootRemoteCommitScript`).
+pub(crate) fn taproot_to_remote_leaf(prod: bool, key: &PublicKey) -> ScriptBuf {
+    if prod {
+        Builder::new()
+            .push_x_only_key(&xonly(key))
+            .push_opcode(OP_CHECKSIGVERIFY)
+            .push_opcode(OP_PUSHNUM_1)
+            .push_opcode(OP_CSV)
+    } else {
+        Builder::new()
+            .push_x_only_key(&xonly(key))
+            .push_opcode(OP_CHECKSIG)
+            .push_opcode(OP_PUSHNUM_1)
+            .push_opcode(OP_CSV)
+            .push_opcode(OP_DROP)
+    }
+    .into_script()
+}
+
+/// The P2WSH `to_local` witness script (lnd `CommitScriptToSelf`, or
+/// `LeaseCommitScriptToSelf` when `lease` is given).
+pub(crate) fn to_local_witness_script(
+    revoke: &PublicKey,
+    local: &PublicKey,
+    csv: u16,
+    lease: Option<u32>,
+) -> ScriptBuf {
+    let b = Builder::new()
+        .push_opcode(OP_IF)
+        .push_key(&bitcoin::PublicKey::new(*revoke))
+        .push_opcode(OP_ELSE);
+    let b = match lease {
+        Some(lease) => b
+            .push_int(i64::from(lease))
+            .push_opcode(OP_CLTV)
+            .push_opcode(OP_DROP),
+        None => b,
+    };
+    b.push_int(i64::from(csv))
+        .push_opcode(OP_CSV)
+        .push_opcode(OP_DROP)
+        .push_key(&bitcoin::PublicKey::new(*local))
+        .push_opcode(OP_ENDIF)
+        .push_opcode(OP_CHECKSIG)
+        .into_script()
+}
+
+/// The anchor-type P2WSH `to_remote` witness script (lnd
+/// `CommitScriptToRemoteConfirmed`, or `LeaseCommitScriptToRemoteConfirmed`
+/// when `lease` is given).
+pub(crate) fn to_remote_witness_script(key: &PublicKey, lease: Option<u32>) -> ScriptBuf {
+    let b = Builder::new()
+        .push_key(&bitcoin::PublicKey::new(*key))
+        .push_opcode(OP_CHECKSIGVERIFY);
+    let b = match lease {
+        Some(lease) => b
+            .push_int(i64::from(lease))
+            .push_opcode(OP_CLTV)
+            .push_opcode(OP_DROP),
+        None => b,
+    };
+    b.push_opcode(OP_PUSHNUM_1)
+        .push_opcode(OP_CSV)
+        .into_script()
+}
+
+/// The P2WSH anchor witness script (lnd `CommitScriptAnchor`).
+pub(crate) fn anchor_witness_script(key: &PublicKey) -> ScriptBuf {
+    Builder::new()
+        .push_key(&bitcoin::PublicKey::new(*key))
+        .push_opcode(OP_CHECKSIG)
+        .push_opcode(OP_IFDUP)
+        .push_opcode(OP_NOTIF)
+        .push_opcode(OP_PUSHNUM_16)
+        .push_opcode(OP_CSV)
+        .push_opcode(OP_ENDIF)
+        .into_script()
+}
+
+/// Whether the single's version has anchor outputs of the P2WSH kind.
+pub(crate) fn has_p2wsh_anchors(version: SingleVersion) -> bool {
+    matches!(
+        version,
+        SingleVersion::Anchors
+            | SingleVersion::AnchorsZeroFeeHtlcTx
+            | SingleVersion::ScriptEnforcedLease
+    )
 }
 
 /// The scripts of our commitment's outputs for the given keys.
@@ -124,126 +260,53 @@ pub(crate) fn expected_scripts<C: Verification>(
 
     if version.is_taproot() {
         let prod = version == SingleVersion::SimpleTaprootFinal;
-        let Ok(nums) = TAPROOT_NUMS.parse::<PublicKey>() else {
+        let Some(nums) = taproot_nums() else {
             return out;
         };
         if let (Some(local), Some(revoke)) = (to_local_key, revocation_key) {
-            let delay = if prod {
-                Builder::new()
-                    .push_x_only_key(&xonly(&local))
-                    .push_opcode(OP_CHECKSIGVERIFY)
-                    .push_int(i64::from(csv))
-                    .push_opcode(OP_CSV)
-            } else {
-                Builder::new()
-                    .push_x_only_key(&xonly(&local))
-                    .push_opcode(OP_CHECKSIG)
-                    .push_int(i64::from(csv))
-                    .push_opcode(OP_CSV)
-                    .push_opcode(OP_DROP)
-            }
-            .into_script();
-            let revoke_leaf = Builder::new()
-                .push_x_only_key(&xonly(&local))
-                .push_opcode(OP_DROP)
-                .push_x_only_key(&xonly(&revoke))
-                .push_opcode(OP_CHECKSIG)
-                .into_script();
-            out.to_local = p2tr(secp, &nums, &[delay, revoke_leaf]);
+            out.to_local = p2tr(
+                secp,
+                &nums,
+                &taproot_to_local_leaves(prod, &local, &revoke, csv),
+            );
             out.local_anchor = p2tr(secp, &local, &[anchor_leaf()]);
         }
         if let Some(key) = to_remote_key {
-            let leaf = if prod {
-                Builder::new()
-                    .push_x_only_key(&xonly(&key))
-                    .push_opcode(OP_CHECKSIGVERIFY)
-                    .push_opcode(OP_PUSHNUM_1)
-                    .push_opcode(OP_CSV)
-            } else {
-                Builder::new()
-                    .push_x_only_key(&xonly(&key))
-                    .push_opcode(OP_CHECKSIG)
-                    .push_opcode(OP_PUSHNUM_1)
-                    .push_opcode(OP_CSV)
-                    .push_opcode(OP_DROP)
-            }
-            .into_script();
-            out.to_remote = p2tr(secp, &nums, &[leaf]);
+            out.to_remote = p2tr(secp, &nums, &[taproot_to_remote_leaf(prod, &key)]);
             out.to_remote_csv = Some(1);
             out.remote_anchor = p2tr(secp, &key, &[anchor_leaf()]);
         }
         return out;
     }
 
+    // lnd puts the lease's CLTV on the channel initiator's balance outputs.
+    let lease_of = |initiator: bool| {
+        (version == SingleVersion::ScriptEnforcedLease && initiator).then_some(lease)
+    };
     if let (Some(local), Some(revoke)) = (to_local_key, revocation_key) {
-        let b = Builder::new()
-            .push_opcode(OP_IF)
-            .push_key(&bitcoin::PublicKey::new(revoke))
-            .push_opcode(OP_ELSE);
-        let b = if version == SingleVersion::ScriptEnforcedLease && single.is_initiator {
-            b.push_int(i64::from(lease))
-                .push_opcode(OP_CLTV)
-                .push_opcode(OP_DROP)
-        } else {
-            b
-        };
-        let script = b
-            .push_int(i64::from(csv))
-            .push_opcode(OP_CSV)
-            .push_opcode(OP_DROP)
-            .push_key(&bitcoin::PublicKey::new(local))
-            .push_opcode(OP_ENDIF)
-            .push_opcode(OP_CHECKSIG)
-            .into_script();
+        let script = to_local_witness_script(&revoke, &local, csv, lease_of(single.is_initiator));
         out.to_local = Some(ScriptBuf::new_p2wsh(&script.wscript_hash()));
     }
-    let anchors = matches!(
-        version,
-        SingleVersion::Anchors
-            | SingleVersion::AnchorsZeroFeeHtlcTx
-            | SingleVersion::ScriptEnforcedLease
-    );
+    let anchors = has_p2wsh_anchors(version);
     if let Some(key) = to_remote_key {
-        let key = bitcoin::PublicKey::new(key);
         if anchors {
-            let b = Builder::new().push_key(&key).push_opcode(OP_CHECKSIGVERIFY);
-            let b = if version == SingleVersion::ScriptEnforcedLease && !single.is_initiator {
-                b.push_int(i64::from(lease))
-                    .push_opcode(OP_CLTV)
-                    .push_opcode(OP_DROP)
-            } else {
-                b
-            };
-            let script = b
-                .push_opcode(OP_PUSHNUM_1)
-                .push_opcode(OP_CSV)
-                .into_script();
+            let script = to_remote_witness_script(&key, lease_of(!single.is_initiator));
             out.to_remote = Some(ScriptBuf::new_p2wsh(&script.wscript_hash()));
             out.to_remote_csv = Some(1);
-        } else if let Ok(wpkh) = key.wpubkey_hash() {
+        } else if let Ok(wpkh) = bitcoin::PublicKey::new(key).wpubkey_hash() {
             out.to_remote = Some(ScriptBuf::new_p2wpkh(&wpkh));
         }
     }
     if anchors {
-        let anchor = |k: &PublicKey| {
-            let script = Builder::new()
-                .push_key(&bitcoin::PublicKey::new(*k))
-                .push_opcode(OP_CHECKSIG)
-                .push_opcode(OP_IFDUP)
-                .push_opcode(OP_NOTIF)
-                .push_opcode(OP_PUSHNUM_16)
-                .push_opcode(OP_CSV)
-                .push_opcode(OP_ENDIF)
-                .into_script();
-            ScriptBuf::new_p2wsh(&script.wscript_hash())
-        };
+        let anchor = |k: &PublicKey| ScriptBuf::new_p2wsh(&anchor_witness_script(k).wscript_hash());
         out.local_anchor = Some(anchor(our_multisig));
         out.remote_anchor = Some(anchor(&remote.multisig_key));
     }
     out
 }
 
-fn anchor_leaf() -> ScriptBuf {
+/// The anchor leaf of taproot anchors (lnd `TaprootAnchorScript` sweep leaf).
+pub(crate) fn anchor_leaf() -> ScriptBuf {
     Builder::new()
         .push_opcode(OP_PUSHNUM_16)
         .push_opcode(OP_CSV)

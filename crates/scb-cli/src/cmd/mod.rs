@@ -12,6 +12,7 @@ pub mod merge;
 pub mod replicate;
 pub mod restore_plan;
 pub mod seed;
+pub mod sweep;
 pub mod verify;
 pub mod write;
 
@@ -34,5 +35,6 @@ pub fn run(command: &Command) -> CliResult {
         Command::Watch(a) => replicate::watch(a),
         Command::Fetch(a) => replicate::fetch(a),
         Command::ForceClose(a) => force_close::run(a),
+        Command::Sweep(a) => sweep::run(a),
     }
 }
