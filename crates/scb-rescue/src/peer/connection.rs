@@ -144,7 +144,7 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
 
     /// Sends one message (type and body, at most 65,535 bytes).
     pub async fn send(&mut self, message: &[u8]) -> Result<(), PeerError> {
-        let frame = self.transport.encrypt_message(message);
+        let frame = self.frame(message);
         self.stream
             .write_all(&frame)
             .await
@@ -172,6 +172,17 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
         self.transport
             .decrypt_body(&body)
             .map_err(PeerError::Handshake)
+    }
+
+    /// Encrypts one message into its frame without sending it (peers in
+    /// tests use it to send partial frames through [`Self::stream_mut`]).
+    pub fn frame(&mut self, message: &[u8]) -> Vec<u8> {
+        self.transport.encrypt_message(message)
+    }
+
+    /// The underlying stream.
+    pub fn stream_mut(&mut self) -> &mut S {
+        &mut self.stream
     }
 
     /// Gives back the underlying stream (to close it, or in tests to write

@@ -71,7 +71,7 @@ pub enum PeerError {
         step: &'static str,
     },
     /// The BOLT 8 handshake failed.
-    #[error("noise handshake failed")]
+    #[error("BOLT 8 transport failed")]
     Handshake(#[source] HandshakeError),
     /// Reading or writing the socket failed, or the peer closed it.
     #[error("connection lost during {step}")]

@@ -102,8 +102,16 @@ pub enum Message {
     },
     /// `pong`.
     Pong,
-    /// The peer's own `channel_reestablish`.
-    ChannelReestablish(ChannelReestablish),
+    /// The peer's own `channel_reestablish` (its point is not checked: LDK,
+    /// for one, answers an unknown channel with a placeholder point).
+    ChannelReestablish {
+        /// The channel.
+        channel_id: ChannelId,
+        /// `next_commitment_number`.
+        next_commitment_number: u64,
+        /// `next_revocation_number`.
+        next_revocation_number: u64,
+    },
     /// Any other message, by type.
     Other {
         /// The message type.
@@ -201,25 +209,6 @@ impl ChannelReestablish {
         out.extend_from_slice(&self.my_current_per_commitment_point.serialize());
         out
     }
-
-    fn decode_body(c: &mut Cursor<'_>) -> Result<Self, PeerError> {
-        let channel_id = ChannelId(c.array()?);
-        let next_commitment_number = c.u64()?;
-        let next_revocation_number = c.u64()?;
-        let your_last_per_commitment_secret = c.array()?;
-        let point: [u8; 33] = c.array()?;
-        let my_current_per_commitment_point =
-            PublicKey::from_slice(&point).map_err(|_| PeerError::Malformed {
-                message: "channel_reestablish",
-            })?;
-        Ok(Self {
-            channel_id,
-            next_commitment_number,
-            next_revocation_number,
-            your_last_per_commitment_secret,
-            my_current_per_commitment_point,
-        })
-    }
 }
 
 /// Decodes one message (type and body) received from the peer.
@@ -261,7 +250,16 @@ pub fn decode(bytes: &[u8]) -> Result<Message, PeerError> {
         }
         CHANNEL_REESTABLISH => {
             c.message = "channel_reestablish";
-            Message::ChannelReestablish(ChannelReestablish::decode_body(&mut c)?)
+            let channel_id = ChannelId(c.array()?);
+            let next_commitment_number = c.u64()?;
+            let next_revocation_number = c.u64()?;
+            // The secret and the point must be there, valid or not.
+            c.take(32 + 33)?;
+            Message::ChannelReestablish {
+                channel_id,
+                next_commitment_number,
+                next_revocation_number,
+            }
         }
         other => Message::Other {
             message_type: other,
@@ -367,7 +365,15 @@ mod tests {
         };
         let bytes = msg.encode();
         assert_eq!(bytes.len(), 2 + 32 + 8 + 8 + 32 + 33);
-        assert_eq!(decode(&bytes).unwrap(), Message::ChannelReestablish(msg));
+        assert_eq!(
+            decode(&bytes).unwrap(),
+            Message::ChannelReestablish {
+                channel_id: ChannelId([7; 32]),
+                next_commitment_number: 1,
+                next_revocation_number: 0,
+            }
+        );
+        assert!(decode(&bytes[..bytes.len() - 1]).is_err());
     }
 
     #[test]

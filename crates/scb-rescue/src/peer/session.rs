@@ -149,8 +149,8 @@ async fn listen<S: AsyncRead + AsyncWrite + Unpin>(
             Message::Warning { channel_id, data } => {
                 record(&mut answers, channel_id, |a| &mut a.warnings, &data);
             }
-            Message::ChannelReestablish(theirs) => {
-                if let Some(a) = answers.get_mut(&theirs.channel_id) {
+            Message::ChannelReestablish { channel_id, .. } => {
+                if let Some(a) = answers.get_mut(&channel_id) {
                     a.peer_reestablish = true;
                 }
             }
