@@ -299,8 +299,7 @@ async fn attempt(
         answers: BTreeMap::new(),
         detail: Some(error_chain(&error)),
     };
-    let stream = match timeout(options.timeout, dial(address, options.tor_proxy.as_deref())).await
-    {
+    let stream = match timeout(options.timeout, dial(address, options.tor_proxy.as_deref())).await {
         Ok(Ok(stream)) => stream,
         Ok(Err(e)) => return failed(Outcome::Unreachable, e),
         Err(_) => return failed(Outcome::Unreachable, PeerError::Timeout { step: "connect" }),

@@ -26,13 +26,19 @@ fn our_key() -> bitcoin::secp256k1::SecretKey {
 async fn one(script: Script, timeout_ms: u64) -> (ChannelReport, Duration) {
     let (addr, node) = scripted_peer(script).await;
     let started = Instant::now();
-    let reports = trigger_close(&our_key(), &[target(node, Some(addr), 1)], &options(timeout_ms)).await;
+    let reports = trigger_close(
+        &our_key(),
+        &[target(node, Some(addr), 1)],
+        &options(timeout_ms),
+    )
+    .await;
     assert_eq!(reports.len(), 1);
     (reports.into_iter().next().unwrap(), started.elapsed())
 }
 
 #[tokio::test]
-async fn ldk_completes_handshake_and_init_and_answers_unknown_channels_with_error_and_reestablish() {
+async fn ldk_completes_handshake_and_init_and_answers_unknown_channels_with_error_and_reestablish()
+{
     let node = common::ldk::node("ldk peer").await;
     let targets = [
         target(node.node_id, Some(node.addr), 1),
@@ -61,19 +67,30 @@ async fn ldk_completes_handshake_and_init_and_answers_unknown_channels_with_erro
         log.contains("Sending bogus ChannelReestablish for unknown channel"),
         "{log}"
     );
-    assert!(log.contains(&pubkey(&our_key()).to_string()), "LDK saw our node id:\n{log}");
+    assert!(
+        log.contains(&pubkey(&our_key()).to_string()),
+        "LDK saw our node id:\n{log}"
+    );
 }
 
 #[tokio::test]
 async fn ldk_with_another_node_id_fails_the_handshake() {
     let node = common::ldk::node("ldk wrong id").await;
     let wrong = pubkey(&key("not the ldk node"));
-    let reports = trigger_close(&our_key(), &[target(wrong, Some(node.addr), 1)], &options(5_000)).await;
+    let reports = trigger_close(
+        &our_key(),
+        &[target(wrong, Some(node.addr), 1)],
+        &options(5_000),
+    )
+    .await;
     let r = &reports[0];
     assert_eq!(r.outcome, Outcome::HandshakeFailed, "{r:?}");
     assert_eq!(r.peer_error, None);
     // LDK cannot authenticate act one and hangs up.
-    assert!(r.detail.as_deref().unwrap().contains("handshake act two"), "{r:?}");
+    assert!(
+        r.detail.as_deref().unwrap().contains("handshake act two"),
+        "{r:?}"
+    );
 }
 
 #[tokio::test]
@@ -81,9 +98,18 @@ async fn closed_port_is_unreachable() {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     drop(listener);
-    let reports = trigger_close(&our_key(), &[target(pubkey(&key("p")), Some(addr), 1)], &options(2_000)).await;
+    let reports = trigger_close(
+        &our_key(),
+        &[target(pubkey(&key("p")), Some(addr), 1)],
+        &options(2_000),
+    )
+    .await;
     assert_eq!(reports[0].outcome, Outcome::Unreachable, "{:?}", reports[0]);
-    assert!(reports[0].detail.as_deref().unwrap().starts_with("cannot connect to 127.0.0.1:"));
+    assert!(reports[0]
+        .detail
+        .as_deref()
+        .unwrap()
+        .starts_with("cannot connect to 127.0.0.1:"));
 }
 
 #[tokio::test]
@@ -96,14 +122,22 @@ async fn channel_without_address_is_no_address_and_peer_address_option_fixes_it(
     let mut opts = options(2_000);
     opts.extra_addresses = vec![(node, PeerAddress::Ip(addr))];
     let reports = trigger_close(&our_key(), &[t], &opts).await;
-    assert_eq!(reports[0].outcome, Outcome::ReestablishSent, "{:?}", reports[0]);
+    assert_eq!(
+        reports[0].outcome,
+        Outcome::ReestablishSent,
+        "{:?}",
+        reports[0]
+    );
 }
 
 #[tokio::test]
 async fn peer_that_drops_the_connection_fails_the_handshake() {
     let (r, _) = one(Script::Drop, 2_000).await;
     assert_eq!(r.outcome, Outcome::HandshakeFailed);
-    assert!(r.detail.unwrap().contains("connection lost during handshake act two"));
+    assert!(r
+        .detail
+        .unwrap()
+        .contains("connection lost during handshake act two"));
 }
 
 #[tokio::test]
@@ -111,7 +145,10 @@ async fn peer_that_never_answers_times_out_at_the_deadline() {
     let (r, took) = one(Script::Silent, 800).await;
     assert_eq!(r.outcome, Outcome::HandshakeFailed);
     assert_eq!(r.detail.as_deref(), Some("timed out during handshake"));
-    assert!(took >= Duration::from_millis(800) && took < Duration::from_secs(3), "{took:?}");
+    assert!(
+        took >= Duration::from_millis(800) && took < Duration::from_secs(3),
+        "{took:?}"
+    );
 }
 
 #[tokio::test]
@@ -161,7 +198,10 @@ async fn every_channel_gets_its_own_report_in_order_whatever_the_others_do() {
     // its own error back.
     for i in [1, 5] {
         let err = reports[i].peer_error.as_deref().unwrap();
-        assert!(err.contains(&targets[i].reestablish.channel_id.to_hex()), "{err}");
+        assert!(
+            err.contains(&targets[i].reestablish.channel_id.to_hex()),
+            "{err}"
+        );
     }
 }
 
@@ -177,7 +217,10 @@ async fn falls_back_to_the_next_address_when_the_first_fails() {
     t.addresses.extend(more.addresses);
     let reports = trigger_close(&our_key(), &[t], &options(2_000)).await;
     assert_eq!(reports[0].outcome, Outcome::ReestablishSent);
-    assert_eq!(reports[0].address.as_deref(), Some(good.to_string().as_str()));
+    assert_eq!(
+        reports[0].address.as_deref(),
+        Some(good.to_string().as_str())
+    );
 }
 
 // ---------------------------------------------------------- bad input ---
@@ -186,7 +229,10 @@ async fn falls_back_to_the_next_address_when_the_first_fails() {
 async fn garbage_act_two_fails_the_handshake() {
     let (r, _) = one(Script::GarbageAct, 2_000).await;
     assert_eq!(r.outcome, Outcome::HandshakeFailed);
-    assert!(r.detail.unwrap().starts_with("BOLT 8 transport failed: act 2"));
+    assert!(r
+        .detail
+        .unwrap()
+        .starts_with("BOLT 8 transport failed: act 2"));
 }
 
 #[tokio::test]
@@ -203,7 +249,10 @@ async fn garbage_after_the_handshake_fails_authentication() {
 async fn truncated_message_ends_cleanly() {
     let (r, _) = one(Script::TruncatedMessage, 2_000).await;
     assert_eq!(r.outcome, Outcome::HandshakeFailed);
-    assert!(r.detail.unwrap().starts_with("connection lost during reading"));
+    assert!(r
+        .detail
+        .unwrap()
+        .starts_with("connection lost during reading"));
 }
 
 #[tokio::test]

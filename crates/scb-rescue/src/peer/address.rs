@@ -66,12 +66,14 @@ impl PeerAddress {
             address: text.to_string(),
             reason,
         };
-        let (host, port) = text.rsplit_once(':').ok_or_else(|| bad("expected HOST:PORT"))?;
+        let (host, port) = text
+            .rsplit_once(':')
+            .ok_or_else(|| bad("expected HOST:PORT"))?;
         let port = port.parse::<u16>().map_err(|_| bad("bad port"))?;
         if host.is_empty() || host.contains(':') || host.contains('[') {
             return Err(bad("bad host"));
         }
-        if host.ends_with(".onion") {
+        if host.to_ascii_lowercase().ends_with(".onion") {
             Ok(Self::Onion {
                 host: host.to_string(),
                 port,
@@ -138,7 +140,10 @@ mod tests {
             ip: [10, 0, 0, 1].into(),
             port: 9735,
         };
-        assert_eq!(PeerAddress::from_wire(&v4).unwrap().to_string(), "10.0.0.1:9735");
+        assert_eq!(
+            PeerAddress::from_wire(&v4).unwrap().to_string(),
+            "10.0.0.1:9735"
+        );
         let dns = Address::Dns {
             host: b"node.example".to_vec(),
             port: 9736,
@@ -154,7 +159,7 @@ mod tests {
         let PeerAddress::Onion { host, port } = PeerAddress::from_wire(&v3).unwrap() else {
             panic!("not onion")
         };
-        assert!(host.ends_with(".onion") && host.len() == 56 + 6, "{host}");
+        assert!(host.len() == 56 + 6 && &host[56..] == ".onion", "{host}");
         assert_eq!(port, 9735);
         let v2 = Address::TorV2 {
             key: [1; 10],

@@ -102,14 +102,15 @@ impl<S: AsyncRead + AsyncWrite + Unpin> Connection<S> {
             .read_exact(&mut act_two)
             .await
             .map_err(io_err("handshake act two"))?;
-        let (act_three, transport) = initiator
-            .act_two(&act_two)
-            .map_err(PeerError::Handshake)?;
+        let (act_three, transport) = initiator.act_two(&act_two).map_err(PeerError::Handshake)?;
         stream
             .write_all(&act_three)
             .await
             .map_err(io_err("handshake act three"))?;
-        stream.flush().await.map_err(io_err("handshake act three"))?;
+        stream
+            .flush()
+            .await
+            .map_err(io_err("handshake act three"))?;
         Ok(Self { stream, transport })
     }
 

@@ -228,7 +228,11 @@ pub fn decode(bytes: &[u8]) -> Result<Message, PeerError> {
             }
         }
         ERROR | WARNING => {
-            c.message = if message_type == ERROR { "error" } else { "warning" };
+            c.message = if message_type == ERROR {
+                "error"
+            } else {
+                "warning"
+            };
             let channel_id = ChannelId(c.array()?);
             let data = c.var_bytes()?.to_vec();
             if message_type == ERROR {

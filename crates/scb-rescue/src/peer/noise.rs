@@ -96,14 +96,26 @@ fn encrypt_with_ad(key: &[u8; 32], n: u64, ad: &[u8], plaintext: &[u8]) -> Vec<u
     // our inputs are at most 65,535 bytes. An empty vector would then make
     // the peer reject the message, never leak anything.
     cipher
-        .encrypt(&nonce(n), Payload { msg: plaintext, aad: ad })
+        .encrypt(
+            &nonce(n),
+            Payload {
+                msg: plaintext,
+                aad: ad,
+            },
+        )
         .unwrap_or_default()
 }
 
 fn decrypt_with_ad(key: &[u8; 32], n: u64, ad: &[u8], ciphertext: &[u8]) -> Option<Vec<u8>> {
     let cipher = ChaCha20Poly1305::new(Key::from_slice(key));
     cipher
-        .decrypt(&nonce(n), Payload { msg: ciphertext, aad: ad })
+        .decrypt(
+            &nonce(n),
+            Payload {
+                msg: ciphertext,
+                aad: ad,
+            },
+        )
         .ok()
 }
 
@@ -257,7 +269,10 @@ impl Responder {
     }
 
     /// Reads act three; returns the initiator's static key and the cipher.
-    pub fn act_three(mut self, act_three: &[u8; ACT_THREE_LEN]) -> Result<Transport, HandshakeError> {
+    pub fn act_three(
+        mut self,
+        act_three: &[u8; ACT_THREE_LEN],
+    ) -> Result<Transport, HandshakeError> {
         if act_three[0] != 0 {
             return Err(HandshakeError::BadVersion {
                 act: 3,
@@ -506,7 +521,11 @@ mod tests {
             ),
         ];
         for (input, want) in act_one_cases {
-            assert_eq!(responder().act_one(&act(input)).unwrap_err(), want, "{input}");
+            assert_eq!(
+                responder().act_one(&act(input)).unwrap_err(),
+                want,
+                "{input}"
+            );
         }
         let act_three_cases = [
             (
@@ -546,12 +565,30 @@ mod tests {
             r.act_three(&act(ACT_THREE)).unwrap()
         };
         let want = [
-            (0, "cf2b30ddf0cf3f80e7c35a6e6730b59fe802473180f396d88a8fb0db8cbcf25d2f214cf9ea1d95"),
-            (1, "72887022101f0b6753e0c7de21657d35a4cb2a1f5cde2650528bbc8f837d0f0d7ad833b1a256a1"),
-            (500, "178cb9d7387190fa34db9c2d50027d21793c9bc2d40b1e14dcf30ebeeeb220f48364f7a4c68bf8"),
-            (501, "1b186c57d44eb6de4c057c49940d79bb838a145cb528d6e8fd26dbe50a60ca2c104b56b60e45bd"),
-            (1000, "4a2f3cc3b5e78ddb83dcb426d9863d9d9a723b0337c89dd0b005d89f8d3c05c52b76b29b740f09"),
-            (1001, "2ecd8c8a5629d0d02ab457a0fdd0f7b90a192cd46be5ecb6ca570bfc5e268338b1a16cf4ef2d36"),
+            (
+                0,
+                "cf2b30ddf0cf3f80e7c35a6e6730b59fe802473180f396d88a8fb0db8cbcf25d2f214cf9ea1d95",
+            ),
+            (
+                1,
+                "72887022101f0b6753e0c7de21657d35a4cb2a1f5cde2650528bbc8f837d0f0d7ad833b1a256a1",
+            ),
+            (
+                500,
+                "178cb9d7387190fa34db9c2d50027d21793c9bc2d40b1e14dcf30ebeeeb220f48364f7a4c68bf8",
+            ),
+            (
+                501,
+                "1b186c57d44eb6de4c057c49940d79bb838a145cb528d6e8fd26dbe50a60ca2c104b56b60e45bd",
+            ),
+            (
+                1000,
+                "4a2f3cc3b5e78ddb83dcb426d9863d9d9a723b0337c89dd0b005d89f8d3c05c52b76b29b740f09",
+            ),
+            (
+                1001,
+                "2ecd8c8a5629d0d02ab457a0fdd0f7b90a192cd46be5ecb6ca570bfc5e268338b1a16cf4ef2d36",
+            ),
         ];
         let mut checked = 0;
         for i in 0..=1001 {
@@ -583,6 +620,9 @@ mod tests {
         let mut out = t.encrypt_message(b"hello");
         out[0] ^= 1;
         let header: [u8; HEADER_LEN] = out[..HEADER_LEN].try_into().unwrap();
-        assert_eq!(r.decrypt_header(&header), Err(HandshakeError::BadMessageTag));
+        assert_eq!(
+            r.decrypt_header(&header),
+            Err(HandshakeError::BadMessageTag)
+        );
     }
 }

@@ -73,11 +73,8 @@ pub fn restored_reestablish(single: &Single, shachain_seed: &[u8; 32]) -> Channe
         }
     };
     let point = PublicKey::from_secret_key(&secp, &key);
-    let next_commitment_number = if single.version == SingleVersion::Default {
-        1
-    } else {
-        0
-    };
+    // Version 0 is the only non-tweakless channel type: it keeps 1.
+    let next_commitment_number = u64::from(single.version == SingleVersion::Default);
     ChannelReestablish {
         channel_id: ChannelId::from_funding_outpoint(&single.funding_outpoint),
         next_commitment_number,
@@ -127,7 +124,11 @@ mod tests {
             ),
         ];
         for (seed, index, want) in cases {
-            assert_eq!(*shachain_element(&seed, index), hex32(want), "index {index:x}");
+            assert_eq!(
+                *shachain_element(&seed, index),
+                hex32(want),
+                "index {index:x}"
+            );
         }
     }
 }

@@ -157,7 +157,9 @@ async fn listen<S: AsyncRead + AsyncWrite + Unpin>(
             Message::Ping { num_pong_bytes } => {
                 if let Err(e) = timeout_at(deadline, answer_ping(&mut conn, num_pong_bytes))
                     .await
-                    .unwrap_or(Err(PeerError::Timeout { step: "answering ping" }))
+                    .unwrap_or(Err(PeerError::Timeout {
+                        step: "answering ping",
+                    }))
                 {
                     break Some(e);
                 }

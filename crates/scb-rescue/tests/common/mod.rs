@@ -1,6 +1,11 @@
 //! Peers for the tests, all on 127.0.0.1: an LDK node (another Lightning
 //! implementation) and small scripted peers built on our BOLT 8 responder.
-#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+#![allow(
+    dead_code,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::struct_field_names
+)]
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};

@@ -1,0 +1,150 @@
+//! The restored channel's `channel_reestablish`, checked against LDK's
+//! independent BOLT 3 shachain and BOLT 2 channel id.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::convert::Infallible;
+
+use bitcoin::hashes::{sha256, Hash};
+use bitcoin::secp256k1::{PublicKey, Scalar, Secp256k1, SecretKey};
+use bitcoin::{OutPoint, Txid};
+use lightning::ln::chan_utils::build_commitment_secret;
+use scb_rescue::{ChannelKeys, ChannelTarget};
+use scb_wire::{
+    KeyLocator, LocalChanConfig, RemoteChanConfig, ShaChainRoot, ShortChannelId, Single,
+    SingleVersion,
+};
+
+/// A stand-in key ring: every locator maps to its own key.
+struct ToyKeys;
+impl ChannelKeys for ToyKeys {
+    type Error = Infallible;
+    fn private_key(&self, l: KeyLocator) -> Result<SecretKey, Infallible> {
+        let label = format!("toy {} {}", l.family, l.index);
+        Ok(SecretKey::from_slice(sha256::Hash::hash(label.as_bytes()).as_byte_array()).unwrap())
+    }
+}
+
+fn pk(label: &str) -> PublicKey {
+    PublicKey::from_secret_key(
+        &Secp256k1::new(),
+        &ToyKeys.private_key(loc(99, label.len() as u32)).unwrap(),
+    )
+}
+
+fn loc(family: u32, index: u32) -> KeyLocator {
+    KeyLocator { family, index }
+}
+
+fn single(version: SingleVersion, legacy_root: bool) -> Single {
+    let remote = pk("remote");
+    Single {
+        version,
+        is_initiator: true,
+        chain_hash: [6; 32],
+        funding_outpoint: OutPoint {
+            txid: Txid::from_byte_array([0xab; 32]),
+            vout: 0x0103,
+        },
+        short_channel_id: ShortChannelId::default(),
+        remote_node_pub: remote,
+        addresses: vec![],
+        capacity: 1_000_000,
+        local_chan_cfg: LocalChanConfig {
+            csv_delay: 144,
+            multisig_key: loc(0, 7),
+            revocation_base_point: loc(1, 7),
+            payment_base_point: loc(3, 7),
+            delay_base_point: loc(4, 7),
+            htlc_base_point: loc(2, 7),
+        },
+        remote_chan_cfg: RemoteChanConfig {
+            csv_delay: 144,
+            multisig_key: remote,
+            revocation_base_point: remote,
+            payment_base_point: remote,
+            delay_base_point: remote,
+            htlc_base_point: remote,
+        },
+        shachain_root: ShaChainRoot {
+            pubkey: legacy_root.then(|| pk("legacy root")),
+            locator: loc(5, 7),
+        },
+        lease_expiry: None,
+        close_tx_inputs: None,
+    }
+}
+
+/// The point lnd's restored channel sends, computed with LDK's shachain.
+fn expected_point(seed: [u8; 32]) -> PublicKey {
+    let mut secret = build_commitment_secret(&seed, (1 << 48) - 1);
+    secret[0] ^= 1;
+    PublicKey::from_secret_key(&Secp256k1::new(), &SecretKey::from_slice(&secret).unwrap())
+}
+
+#[test]
+fn tweakless_channel_sends_commitment_zero_and_the_flipped_point_of_the_ecdh_shachain() {
+    let s = single(SingleVersion::AnchorsZeroFeeHtlcTx, false);
+    let t = ChannelTarget::from_single(&s, &ToyKeys).unwrap();
+    let m = &t.reestablish;
+    // The ECDH seed, computed by point multiplication rather than
+    // libsecp256k1's ECDH module: SHA256(compressed(root * multisig_pub)).
+    let secp = Secp256k1::new();
+    let root = ToyKeys.private_key(loc(5, 7)).unwrap();
+    let multisig_pub = PublicKey::from_secret_key(&secp, &ToyKeys.private_key(loc(0, 7)).unwrap());
+    let shared = multisig_pub.mul_tweak(&secp, &Scalar::from(root)).unwrap();
+    let seed = sha256::Hash::hash(&shared.serialize()).to_byte_array();
+    assert_eq!(m.my_current_per_commitment_point, expected_point(seed));
+    assert_eq!(m.next_commitment_number, 0);
+    assert_eq!(m.next_revocation_number, 0);
+    assert_eq!(m.your_last_per_commitment_secret, [0; 32]);
+    let ldk_id = lightning::ln::types::ChannelId::v1_from_funding_outpoint(
+        lightning::chain::transaction::OutPoint {
+            txid: s.funding_outpoint.txid,
+            index: s.funding_outpoint.vout as u16,
+        },
+    );
+    assert_eq!(m.channel_id.0, ldk_id.0);
+    assert_eq!(t.peer, s.remote_node_pub);
+    assert_eq!(t.funding_outpoint, s.funding_outpoint);
+}
+
+#[test]
+fn legacy_version_zero_channel_sends_commitment_one_and_the_root_key_shachain() {
+    let s = single(SingleVersion::Default, true);
+    let t = ChannelTarget::from_single(&s, &ToyKeys).unwrap();
+    let seed = ToyKeys.private_key(loc(5, 7)).unwrap().secret_bytes();
+    assert_eq!(
+        t.reestablish.my_current_per_commitment_point,
+        expected_point(seed)
+    );
+    assert_eq!(t.reestablish.next_commitment_number, 1);
+}
+
+#[test]
+fn every_version_after_zero_is_tweakless() {
+    for v in SingleVersion::ALL {
+        let t = ChannelTarget::from_single(&single(v, false), &ToyKeys).unwrap();
+        let want = u64::from(v == SingleVersion::Default);
+        assert_eq!(t.reestablish.next_commitment_number, want, "{v:?}");
+    }
+}
+
+#[test]
+fn a_key_ring_error_names_the_channel_and_the_key() {
+    #[derive(Debug, thiserror::Error)]
+    #[error("no such key")]
+    struct NoKey;
+    struct Broken;
+    impl ChannelKeys for Broken {
+        type Error = NoKey;
+        fn private_key(&self, _: KeyLocator) -> Result<SecretKey, NoKey> {
+            Err(NoKey)
+        }
+    }
+    let s = single(SingleVersion::Tweakless, false);
+    let e = ChannelTarget::from_single(&s, &Broken).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        format!("cannot derive key 5/7 for channel {}", s.funding_outpoint)
+    );
+}
