@@ -9,6 +9,6 @@ pub mod peer;
 pub mod trigger_close;
 
 pub use trigger_close::{
-    trigger_close, ChannelKeys, ChannelReport, ChannelTarget, Outcome, TriggerCloseError,
-    TriggerCloseOptions,
+    trigger_close, trigger_close_with_progress, ChannelKeys, ChannelReport, ChannelTarget, Outcome,
+    TriggerCloseError, TriggerCloseOptions,
 };

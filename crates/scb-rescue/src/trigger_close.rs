@@ -174,6 +174,17 @@ pub async fn trigger_close(
     channels: &[ChannelTarget],
     options: &TriggerCloseOptions,
 ) -> Vec<ChannelReport> {
+    trigger_close_with_progress(node_secret, channels, options, |_| {}).await
+}
+
+/// [`trigger_close`], calling `on_peer_done` with the reports of each peer's
+/// channels as soon as that peer is done (for a progress display).
+pub async fn trigger_close_with_progress(
+    node_secret: &SecretKey,
+    channels: &[ChannelTarget],
+    options: &TriggerCloseOptions,
+    on_peer_done: impl Fn(&[ChannelReport]),
+) -> Vec<ChannelReport> {
     // One group per peer, channels in input order within it.
     let mut groups: BTreeMap<PublicKey, Vec<usize>> = BTreeMap::new();
     for (i, c) in channels.iter().enumerate() {
@@ -186,11 +197,14 @@ pub async fn trigger_close(
             let targets: Vec<&ChannelTarget> = indices.iter().map(|&i| &channels[i]).collect();
             async move {
                 let reports = run_peer(node_secret, peer, &targets, options).await;
-                indices.into_iter().zip(reports).collect::<Vec<_>>()
+                (indices, reports)
             }
         })
         .buffer_unordered(concurrency)
-        .flat_map(stream::iter)
+        .flat_map(|(indices, reports)| {
+            on_peer_done(&reports);
+            stream::iter(indices.into_iter().zip(reports))
+        })
         .collect()
         .await;
     reports.sort_by_key(|(i, _)| *i);
