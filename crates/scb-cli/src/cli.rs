@@ -132,14 +132,22 @@ Examples:
       --to s3://bucket/node1 --rootkey-file rootkey.xprv
   scb watch channel.backup --to /mnt/usb/scb --once --json     # for cron
 
-With a key, a file that does not decrypt and decode is never pushed. In --once mode
-the exit code is 1 when any destination failed.")]
+With a key, a file that does not decrypt and decode is never pushed, and a file
+that lost all its channels (or more than half) is stored in history but not made
+the latest copy unless --allow-shrink (HELD). In --once mode the exit code is 1
+when any destination failed or held a version back.")]
     Watch(WatchArgs),
     /// Get the latest (or a given) copy back from a destination and verify it.
     #[command(after_help = "\
 Example:
   scb fetch s3://bucket/node1 --out channel.backup --rootkey-file rootkey.xprv")]
     Fetch(FetchArgs),
+    /// LAST RESORT: sign our stored commitment of each channel from the backup (never broadcast).
+    #[command(name = "force-close", after_help = crate::cmd::force_close::AFTER_HELP)]
+    ForceClose(crate::cmd::force_close::ForceCloseArgs),
+    /// Ask every channel's peer to force-close over the Lightning protocol, as lnd's restore does.
+    #[command(name = "trigger-close", after_help = crate::cmd::trigger_close::AFTER_HELP)]
+    TriggerClose(crate::cmd::trigger_close::TriggerCloseArgs),
 }
 
 /// `scb dump`.
@@ -156,6 +164,10 @@ pub struct DumpArgs {
     /// Skip singles of unknown (newer) versions instead of failing (not lnd behaviour).
     #[arg(long)]
     pub skip_unknown_versions: bool,
+    /// Also show, per channel, our public key at each key locator and the funding output
+    /// script and address rebuilt from them (to find the channel on a block explorer).
+    #[arg(long)]
+    pub derive_keys: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }
@@ -381,6 +393,10 @@ pub struct WatchArgs {
     /// Keep history versions younger than this (e.g. 30d).
     #[arg(long, value_name = "AGE", value_parser = crate::util::parse_duration)]
     pub keep_within: Option<std::time::Duration>,
+    /// Let a version with no channels, or with less than half the channels of the
+    /// latest copy, become the latest copy (it is always kept in history; needs a key).
+    #[arg(long)]
+    pub allow_shrink: bool,
     #[command(flatten)]
     pub key: KeyArgs,
 }

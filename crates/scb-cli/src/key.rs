@@ -221,6 +221,16 @@ impl ResolvedKey {
         derive(&self.material, other).ok().map(|k| (other, k))
     }
 
+    /// The wallet's key ring, for commands that need more than the backup key
+    /// (`force-close`, `dump --derive-keys`). Secret: it holds the root key.
+    pub fn root_key_ring(&self) -> CliResult<scb_crypto::RootKeyRing> {
+        let r = match &self.material {
+            Material::Xprv(s) => scb_crypto::RootKeyRing::from_xprv_str(s, self.network),
+            Material::Seed(s) => scb_crypto::RootKeyRing::from_seed(s, self.network),
+        };
+        r.map_err(|e| CliError::Key(crate::error::chain(&e)))
+    }
+
     /// The wallet's BIP32 master key (for `seed info`). Secret: never print it unless
     /// the user asked for it.
     pub fn master_xpriv(&self) -> CliResult<Xpriv> {

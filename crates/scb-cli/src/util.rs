@@ -87,16 +87,14 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 
 /// `YYYY-MM-DD HH:MM:SS UTC` for a Unix time in seconds.
 pub fn fmt_unix_utc(secs: u64) -> String {
-    // u64 seconds / 86,400 is below 2^47: it always fits an i64.
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02} UTC",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    match i64::try_from(secs)
+        .ok()
+        .and_then(|s| chrono::DateTime::from_timestamp(s, 0))
+    {
+        Some(t) => t.format("%Y-%m-%d %H:%M:%S UTC").to_string(),
+        // Beyond the year 262,143: no calendar date to show.
+        None => format!("{secs} s after 1970-01-01 00:00:00 UTC"),
+    }
 }
 
 /// [`fmt_unix_utc`] for a `SystemTime` (times before 1970 print as 1970).
@@ -104,54 +102,10 @@ pub fn fmt_utc(t: SystemTime) -> String {
     fmt_unix_utc(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
 }
 
-/// Days since 1970-01-01 to a proleptic Gregorian date (Howard Hinnant's algorithm).
-fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
-
-/// Genesis block hashes in display order, and the chain's name.
-const CHAINS: [(&str, &str); 6] = [
-    (
-        "000000000019d6689c085ae165831e934ff763ae46a2a6c172b3f1b60a8ce26f",
-        "mainnet",
-    ),
-    (
-        "000000000933ea01ad0ee984209779baaec3ced90fa3f408719526f8d77f4943",
-        "testnet3",
-    ),
-    (
-        "00000000da84f2bafbbc53dee25a72ae507ff4914b867c565be350b0da8bf043",
-        "testnet4",
-    ),
-    (
-        "00000008819873e925422c1ff0f99f7cc9bbb232af63a077a480a3633bee1ef6",
-        "signet",
-    ),
-    (
-        "0f9188f13cb7b2c71f2a335e3a4fc328bf5beb436012afca590b1a11466e2206",
-        "regtest",
-    ),
-    (
-        "683e86bd5c6d110d91b94b97137ba6bfe02dbbdb8e3dff722a669b5d69d77af6",
-        "simnet",
-    ),
-];
-
-/// The chain a single's `chain_hash` (wire order) names, or `None` for an unknown chain.
+/// The chain a single's `chain_hash` (wire order) names (btcd's name, as lnd
+/// logs it), or `None` for an unknown chain.
 pub fn chain_name(chain_hash: &[u8; 32]) -> Option<&'static str> {
-    let mut display = *chain_hash;
-    display.reverse();
-    let hex = bitcoin::hex::DisplayHex::to_lower_hex_string(&display[..]);
-    CHAINS.iter().find(|(h, _)| *h == hex).map(|(_, n)| *n)
+    scb_crypto::Network::from_chain_hash(chain_hash).map(scb_crypto::Network::chain_name)
 }
 
 /// The channel type a single's version stands for (spec section 2.1).

@@ -1,4 +1,8 @@
-//! Errors of key derivation ([`KeyError`]) and of packing ([`UnpackError`]).
+//! Errors of key derivation ([`KeyError`]), of packing ([`PackError`]) and of
+//! unpacking ([`UnpackError`]).
+//!
+//! Each error says its cause once: a variant wrapping another error names
+//! the step in its message and leaves the cause to `source()`.
 
 use scb_wire::{DecodeError, EncodeError};
 
@@ -13,7 +17,7 @@ pub enum KeyError {
     UnknownNetwork(String),
     /// An extended key string that does not parse (bad base58, checksum,
     /// length or version bytes).
-    #[error("invalid extended key: {0}")]
+    #[error("invalid extended key")]
     ExtendedKey(#[source] bitcoin::bip32::Error),
     /// The extended private key is not a master (depth 0) key: lnd's key ring
     /// derives from the wallet's root.
@@ -67,11 +71,35 @@ pub enum KeyError {
     },
     /// A key ring backed by something else (a remote signer, a hardware
     /// device) failed.
-    #[error("key ring failed: {0}")]
+    #[error("key ring failed")]
     KeyRing(#[source] Box<dyn std::error::Error + Send + Sync + 'static>),
 }
 
-/// Why a packed single or multi could not be made or opened.
+/// Why a single or a multi could not be packed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum PackError {
+    /// The plaintext could not be encoded (what lnd's encoder refuses too).
+    #[error("backup cannot be encoded")]
+    Encode(#[source] EncodeError),
+    /// One single of a list could not be packed; the whole list fails.
+    #[error("single {index} of the list cannot be packed")]
+    InList {
+        /// Zero-based position in the list.
+        index: usize,
+        /// What was wrong with it.
+        #[source]
+        source: Box<PackError>,
+    },
+}
+
+impl From<EncodeError> for PackError {
+    fn from(e: EncodeError) -> Self {
+        PackError::Encode(e)
+    }
+}
+
+/// Why a packed single or multi could not be opened.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum UnpackError {
@@ -88,13 +116,10 @@ pub enum UnpackError {
     #[error("authentication failed: wrong key or corrupted backup")]
     Authentication,
     /// The bytes decrypted but are not a valid backup.
-    #[error("decrypted backup is not valid: {0}")]
+    #[error("decrypted backup is not valid")]
     Decode(#[source] DecodeError),
-    /// The plaintext could not be encoded (what lnd's encoder refuses too).
-    #[error("backup cannot be encoded: {0}")]
-    Encode(#[source] EncodeError),
     /// One packed single of a list failed; lnd rejects the whole list.
-    #[error("packed single {index} of the list: {source}")]
+    #[error("packed single {index} of the list")]
     InList {
         /// Zero-based position in the list.
         index: usize,
@@ -107,11 +132,5 @@ pub enum UnpackError {
 impl From<DecodeError> for UnpackError {
     fn from(e: DecodeError) -> Self {
         UnpackError::Decode(e)
-    }
-}
-
-impl From<EncodeError> for UnpackError {
-    fn from(e: EncodeError) -> Self {
-        UnpackError::Encode(e)
     }
 }

@@ -91,7 +91,7 @@ impl<K: KeyRing + ?Sized> KeyRing for Box<K> {
 
 /// A private extended key during derivation.
 #[derive(Clone, Zeroize, ZeroizeOnDrop)]
-struct ExtKey {
+pub(crate) struct ExtKey {
     /// The private key, 32 bytes big-endian.
     key: [u8; 32],
     chain_code: [u8; 32],
@@ -101,7 +101,7 @@ struct ExtKey {
 }
 
 impl ExtKey {
-    fn secret_key(&self, depth: u8, child: u32) -> Result<SecretKey, KeyError> {
+    pub(crate) fn secret_key(&self, depth: u8, child: u32) -> Result<SecretKey, KeyError> {
         SecretKey::from_slice(&self.key).map_err(|_| invalid_child(depth, child))
     }
 
@@ -173,7 +173,7 @@ fn invalid_child(depth: u8, child: u32) -> KeyError {
     }
 }
 
-fn check_locator(locator: KeyLocator) -> Result<(), KeyError> {
+pub(crate) fn check_locator(locator: KeyLocator) -> Result<(), KeyError> {
     if locator.family >= HARDENED || locator.index >= HARDENED {
         return Err(KeyError::LocatorOutOfRange {
             family: locator.family,
@@ -191,7 +191,7 @@ pub struct RootKeyRing {
     root: ExtKey,
     network: Network,
     scheme: DerivationScheme,
-    secp: Secp256k1<secp256k1::All>,
+    pub(crate) secp: Secp256k1<secp256k1::All>,
 }
 
 impl fmt::Debug for RootKeyRing {
@@ -282,7 +282,11 @@ impl RootKeyRing {
 
     /// Derives the private extended key at `m/1017'/coin'/family'` and,
     /// with `index`, further down at `0/index`. Returns the key and its parent.
-    fn derive(&self, family: u32, index: Option<u32>) -> Result<(ExtKey, ExtKey), KeyError> {
+    pub(crate) fn derive(
+        &self,
+        family: u32,
+        index: Option<u32>,
+    ) -> Result<(ExtKey, ExtKey), KeyError> {
         let coin = self.network.coin_type();
         // (child number, whether btcwallet reloads the key as 32 bytes after it):
         // the coin-type key is reloaded before any account but account 0 is

@@ -52,7 +52,8 @@
 //! - **Errors.** Under 24 bytes is [`UnpackError::TooShort`]. A wrong key and
 //!   corrupted bytes are the same [`UnpackError::Authentication`]: the
 //!   AEAD cannot tell them apart (neither can lnd). Bytes that decrypt but
-//!   do not decode are [`UnpackError::Decode`].
+//!   do not decode are [`UnpackError::Decode`]. Packing fails only on
+//!   values lnd's encoder refuses too ([`PackError::Encode`]).
 //! - **Secrets.** [`BackupKey`], [`RootKeyRing`] and decrypted plaintexts
 //!   are zeroized on drop and never shown by `Debug`.
 
@@ -62,9 +63,10 @@ mod key;
 mod keyring;
 mod network;
 mod pack;
+mod private;
 
 pub use cipher::{NONCE_LEN, OVERHEAD, TAG_LEN};
-pub use error::{KeyError, UnpackError};
+pub use error::{KeyError, PackError, UnpackError};
 pub use key::{BackupKey, KeyId};
 pub use keyring::{
     AccountXpubKeyRing, DerivationScheme, KeyRing, RootKeyRing, BACKUP_KEY_FAMILY,
@@ -75,6 +77,7 @@ pub use pack::{
     pack_multi, pack_single, pack_singles, unpack_multi, unpack_multi_with, unpack_single,
     unpack_singles, PackedMulti, PackedSingle, EMPTY_MULTI_PACKED_LEN,
 };
+pub use private::DerivedPrivateKey;
 /// The operating system's CSPRNG, for the `rng` arguments of the pack functions.
 pub use rand_core::OsRng;
 /// A byte buffer that is wiped when dropped (what decryption returns).

@@ -4,11 +4,11 @@
 use core::fmt;
 
 use rand_core::{CryptoRng, OsRng, RngCore};
-use scb_wire::{Address, Multi, MultiDecodeOptions, Single};
+use scb_wire::{Multi, MultiDecodeOptions, Single};
 use zeroize::Zeroizing;
 
 use crate::cipher::{NONCE_LEN, OVERHEAD, TAG_LEN};
-use crate::{BackupKey, UnpackError};
+use crate::{BackupKey, PackError, UnpackError};
 
 /// The size of a packed empty multi: nonce, version, count, tag (lnd's
 /// `NilMultiSizePacked`).
@@ -87,7 +87,7 @@ packed_common!(PackedMulti);
 
 impl PackedSingle {
     /// Packs `single` with a nonce from the operating system's CSPRNG.
-    pub fn pack(single: &Single, key: &BackupKey) -> Result<Self, UnpackError> {
+    pub fn pack(single: &Single, key: &BackupKey) -> Result<Self, PackError> {
         pack_single(single, key, &mut OsRng)
     }
 
@@ -99,7 +99,7 @@ impl PackedSingle {
 
 impl PackedMulti {
     /// Packs `multi` with a nonce from the operating system's CSPRNG.
-    pub fn pack(multi: &Multi, key: &BackupKey) -> Result<Self, UnpackError> {
+    pub fn pack(multi: &Multi, key: &BackupKey) -> Result<Self, PackError> {
         pack_multi(multi, key, &mut OsRng)
     }
 
@@ -109,43 +109,22 @@ impl PackedMulti {
     }
 }
 
-/// An upper bound (for usual values, exact or slightly above) of the
-/// plaintext size of `single`, so the packing buffer is allocated once and
-/// the plaintext is never left behind by a reallocation.
-fn single_len_hint(single: &Single) -> usize {
-    let addresses: usize = single
-        .addresses
-        .iter()
-        .map(|a| match a {
-            Address::Ipv4 { .. } => 7,
-            Address::Ipv6 { .. } => 19,
-            Address::TorV2 { .. } => 13,
-            Address::TorV3 { .. } => 38,
-            Address::Dns { host, .. } => 4 + host.len(),
-            Address::Opaque(bytes) => bytes.len(),
-            // A kind added to the wire crate later: a generous guess.
-            _ => 64,
-        })
-        .sum();
-    let close = single.close_tx_inputs.as_ref().map_or(0, |c| {
-        c.commit_tx.total_size() + 2 + c.commit_sig.len() + 8 + 32
-    });
-    375 + addresses + close
-}
-
+/// Encodes into one buffer sized exactly (`plaintext_len` is the wire
+/// crate's encoded length, so no reallocation ever leaves a copy of the
+/// plaintext behind) and encrypts it in place.
 fn seal<R, F>(
     key: &BackupKey,
-    plaintext_hint: usize,
+    plaintext_len: usize,
     rng: &mut R,
     encode: F,
-) -> Result<Vec<u8>, UnpackError>
+) -> Result<Vec<u8>, PackError>
 where
     R: CryptoRng + RngCore + ?Sized,
     F: FnOnce(&mut Vec<u8>) -> Result<(), scb_wire::EncodeError>,
 {
     // Plaintext is wiped if encoding fails half-way; on success the same
     // buffer holds the ciphertext and is moved out.
-    let mut buf = Zeroizing::new(Vec::with_capacity(plaintext_hint + OVERHEAD));
+    let mut buf = Zeroizing::new(Vec::with_capacity(plaintext_len + OVERHEAD));
     buf.resize(NONCE_LEN, 0);
     encode(&mut buf)?;
     buf.reserve_exact(TAG_LEN);
@@ -158,18 +137,18 @@ pub fn pack_single<R: CryptoRng + RngCore + ?Sized>(
     single: &Single,
     key: &BackupKey,
     rng: &mut R,
-) -> Result<PackedSingle, UnpackError> {
-    seal(key, single_len_hint(single), rng, |buf| single.encode(buf)).map(PackedSingle)
+) -> Result<PackedSingle, PackError> {
+    seal(key, single.encoded_len(), rng, |buf| single.encode(buf)).map(PackedSingle)
 }
 
 /// Encrypts a multi (`Multi.PackToWriter`): the bytes of `channel.backup`.
+/// The one way a multi is packed: every crate that writes a backup calls it.
 pub fn pack_multi<R: CryptoRng + RngCore + ?Sized>(
     multi: &Multi,
     key: &BackupKey,
     rng: &mut R,
-) -> Result<PackedMulti, UnpackError> {
-    let hint = 5 + multi.singles.iter().map(single_len_hint).sum::<usize>();
-    seal(key, hint, rng, |buf| multi.encode(buf)).map(PackedMulti)
+) -> Result<PackedMulti, PackError> {
+    seal(key, multi.encoded_len(), rng, |buf| multi.encode(buf)).map(PackedMulti)
 }
 
 /// Encrypts each single on its own, as lnd's `ExportAllChannelBackups`
@@ -178,12 +157,12 @@ pub fn pack_singles<R: CryptoRng + RngCore + ?Sized>(
     singles: &[Single],
     key: &BackupKey,
     rng: &mut R,
-) -> Result<Vec<PackedSingle>, UnpackError> {
+) -> Result<Vec<PackedSingle>, PackError> {
     singles
         .iter()
         .enumerate()
         .map(|(index, s)| {
-            pack_single(s, key, rng).map_err(|e| UnpackError::InList {
+            pack_single(s, key, rng).map_err(|e| PackError::InList {
                 index,
                 source: Box::new(e),
             })
@@ -245,26 +224,42 @@ mod tests {
     const TPRV: &str = "tprv8ZgxMBicQKsPd14zvYbb8EfSTCv57Bj4mppgAGgrSKuKiDQ1DRnv7BwJhQNWLRyPGZBWQuRNsH5LpDyyaK5iLrRgz9VhXu3mvjRtAFPfX4q";
 
     #[test]
-    fn size_hint_covers_the_encoding_so_packing_allocates_once() {
+    fn packing_allocates_exactly_once() {
         let key = BackupKey::from_xprv_str(TPRV, Network::Testnet).unwrap();
         let file = include_bytes!("../tests/fixtures/channel.backup");
         let multi = unpack_multi(file, &key).unwrap();
-        for s in &multi.singles {
-            let mut out = Vec::new();
-            s.encode(&mut out).unwrap();
-            let hint = single_len_hint(s);
-            assert!(hint >= out.len(), "{hint} < {}", out.len());
-            assert!(
-                hint - out.len() <= 64,
-                "hint {hint} far above {}",
-                out.len()
-            );
-        }
         let packed = pack_multi(&multi, &key, &mut OsRng).unwrap();
         assert_eq!(packed.len(), file.len());
-        // The buffer was sized up front: no spare capacity beyond the slack
-        // of the hint, i.e. no doubling happened.
-        assert!(packed.0.capacity() - packed.len() <= 64 * multi.singles.len());
+        assert_eq!(packed.len(), multi.encoded_len() + OVERHEAD);
+        // The buffer was sized up front from the exact encoded length: no
+        // spare capacity, i.e. no reallocation copied the plaintext.
+        assert_eq!(packed.0.capacity(), packed.len());
+        for s in &multi.singles {
+            let packed = pack_single(s, &key, &mut OsRng).unwrap();
+            assert_eq!(packed.0.capacity(), packed.len());
+        }
+    }
+
+    #[test]
+    fn pack_errors_say_what_failed_once() {
+        let key = BackupKey::from_bytes([7; 32]);
+        let file = include_bytes!("../tests/fixtures/channel.backup");
+        let mut multi = unpack_multi(
+            file,
+            &BackupKey::from_xprv_str(TPRV, Network::Testnet).unwrap(),
+        )
+        .unwrap();
+        multi.singles[1].funding_outpoint.vout = 70_000;
+        let err = pack_singles(&multi.singles, &key, &mut OsRng).unwrap_err();
+        assert_eq!(err.to_string(), "single 1 of the list cannot be packed");
+        let encode = std::error::Error::source(&err).unwrap();
+        assert_eq!(encode.to_string(), "backup cannot be encoded");
+        let cause = encode.source().unwrap();
+        assert!(cause.to_string().contains("70000"), "{cause}");
+        assert!(matches!(
+            pack_multi(&multi, &key, &mut OsRng),
+            Err(PackError::Encode(scb_wire::EncodeError::InMulti { .. }))
+        ));
     }
 
     #[test]

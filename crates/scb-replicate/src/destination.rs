@@ -195,10 +195,17 @@ impl Destination {
         &self,
         step: &'static str,
     ) -> impl FnOnce(object_store::Error) -> ReplicateError + '_ {
-        move |source| ReplicateError::Remote {
-            step,
-            destination: self.display.clone(),
-            source,
+        move |source| {
+            if is_missing_bucket(&source) {
+                return ReplicateError::BucketMissing {
+                    destination: self.display.clone(),
+                };
+            }
+            ReplicateError::Remote {
+                step,
+                destination: self.display.clone(),
+                source,
+            }
         }
     }
 
@@ -261,6 +268,22 @@ impl Destination {
                     Err(e) => Err(self.remote_err("read latest copy")(e)),
                 }
             }
+        }
+    }
+
+    /// Why a latest copy is absent: `Ok(())` when the destination itself exists (so the
+    /// copy is simply not there yet), [`ReplicateError::BucketMissing`] when an object
+    /// store's bucket does not exist (S3 answers both with 404).
+    pub(crate) async fn check_exists(&self) -> Result<()> {
+        let Backend::Object { store, prefix } = &self.backend else {
+            return Ok(());
+        };
+        match store.list_with_delimiter(Some(prefix)).await {
+            Ok(_) => Ok(()),
+            Err(e) if is_missing_bucket(&e) => Err(ReplicateError::BucketMissing {
+                destination: self.display.clone(),
+            }),
+            Err(e) => Err(self.remote_err("list destination")(e)),
         }
     }
 
@@ -412,6 +435,20 @@ impl Destination {
             }
         }
     }
+}
+
+/// Whether an object store error says the bucket (or container) does not exist.
+///
+/// object_store maps every 404 to `NotFound`, and a listing of a missing bucket to a
+/// generic error: the store's own error code in the text is all there is to go by.
+fn is_missing_bucket(e: &object_store::Error) -> bool {
+    if matches!(e, object_store::Error::NotFound { .. }) {
+        return true;
+    }
+    let text = crate::outcome::error_chain(e);
+    ["NoSuchBucket", "ContainerNotFound", "bucket does not exist"]
+        .iter()
+        .any(|code| text.contains(code))
 }
 
 enum BuildError {

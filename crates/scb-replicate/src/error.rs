@@ -83,6 +83,29 @@ pub enum ReplicateError {
         /// The history name of our copy.
         ours: String,
     },
+    /// The new version lost too many channels to replace the latest copy (see
+    /// [`ShrinkGuard`](crate::ShrinkGuard)); it was stored as a history version only.
+    #[error(
+        "{destination}: the new version holds {next} channels where the latest copy holds \
+         {previous}; stored as history version {version}, latest copy kept \
+         (allow shrinking to make it the latest copy)"
+    )]
+    ChannelsDropped {
+        /// The destination (credentials removed).
+        destination: String,
+        /// Channels in the latest copy, which was kept.
+        previous: usize,
+        /// Channels in the new version.
+        next: usize,
+        /// The history name the new version was stored under.
+        version: String,
+    },
+    /// The bucket (or container) a destination names does not exist.
+    #[error("bucket of {destination} does not exist (create it, or check the name and region)")]
+    BucketMissing {
+        /// The destination (credentials removed).
+        destination: String,
+    },
     /// Another writer changed the latest copy while we were replacing it, repeatedly.
     #[error("latest copy at {destination} kept changing under us; gave up after {attempts} tries")]
     Conflict {
@@ -140,11 +163,14 @@ impl ReplicateError {
             | Self::SourceUnstable { .. }
             | Self::Remote { .. }
             | Self::Conflict { .. }
-            | Self::NotFound { .. } => true,
+            | Self::NotFound { .. }
+            // Someone may create it; the watcher keeps trying with its capped backoff.
+            | Self::BucketMissing { .. } => true,
             Self::InvalidDestination { .. }
             | Self::StoreConfig { .. }
             | Self::Verification { .. }
             | Self::RemoteNewer { .. }
+            | Self::ChannelsDropped { .. }
             | Self::AmbiguousVersion { .. }
             | Self::Watch { .. } => false,
         }

@@ -57,6 +57,7 @@ fn finish(
 /// Fetches the latest copy, verified with `verifier` when given.
 pub async fn fetch_latest(dest: &Destination, verifier: Option<&Verifier>) -> Result<Fetched> {
     let Some((bytes, _)) = dest.get_latest().await? else {
+        dest.check_exists().await?;
         return Err(ReplicateError::NotFound {
             what: "latest copy".into(),
             destination: dest.display_name().to_string(),

@@ -37,7 +37,8 @@ pub fn sha256_hex(bytes: &[u8]) -> String {
 /// One immutable version in a destination's history.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
 pub struct HistoryEntry {
-    /// Milliseconds since the Unix epoch (UTC) at which the source file was last modified.
+    /// Milliseconds since the Unix epoch (UTC): when the source file was last modified,
+    /// but never later than when it was read (see [`Snapshot::version_time`](crate::Snapshot::version_time)).
     pub unix_millis: u64,
     /// The object name inside `history/`, e.g. `20261125T104200.123Z-0123456789abcdef.backup`.
     pub name: String,
@@ -83,6 +84,14 @@ impl HistoryEntry {
     pub fn time(&self) -> SystemTime {
         UNIX_EPOCH + Duration::from_millis(self.unix_millis)
     }
+}
+
+/// `YYYYMMDDTHHMMSS.mmmZ` for `time` (the stamp of history names), for messages.
+pub(crate) fn format_utc(time: SystemTime) -> String {
+    let millis = time
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    format_utc_millis(millis)
 }
 
 /// `YYYYMMDDTHHMMSS.mmmZ` for a Unix time in milliseconds.

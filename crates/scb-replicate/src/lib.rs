@@ -8,7 +8,9 @@
 //! with a conditional write, so two watchers never silently replace a newer copy; content
 //! the destination already holds is not uploaded again. The source is read only once it
 //! is stable and, when a [`Verifier`] is given, only once it verifies: a bad file is never
-//! pushed over a good copy.
+//! pushed over a good copy, and a file that lost its channels is kept in history but not
+//! made the latest copy ([`ShrinkGuard`]). One skewed time stamp never stops replication
+//! (`docs/durability.md#replication-order`).
 //!
 //! This crate holds no keys; the caller plugs verification in (the `scb` CLI uses
 //! `scb-crypto`).
@@ -44,6 +46,7 @@ pub mod layout;
 mod outcome;
 mod replicate;
 mod retention;
+mod shrink;
 mod snapshot;
 mod verify;
 mod watch;
@@ -55,6 +58,7 @@ pub use layout::HistoryEntry;
 pub use outcome::{ReplicationOutcome, Status};
 pub use replicate::{replicate_once, WatchConfig};
 pub use retention::Retention;
+pub use shrink::ShrinkGuard;
 pub use snapshot::{read_stable, Snapshot};
 pub use tokio_util::sync::CancellationToken;
 pub use verify::{VerifiedInfo, Verifier};

@@ -17,6 +17,9 @@ pub enum Status {
     Unchanged,
     /// The source failed verification; nothing was written.
     Rejected,
+    /// Stored as a history version, but the latest copy was kept: the new version lost
+    /// too many channels (see [`ShrinkGuard`](crate::ShrinkGuard)).
+    Held,
     /// The attempt failed; see `error` and `retry_in_ms`.
     Failed,
 }
@@ -52,7 +55,11 @@ pub struct ReplicationOutcome {
     pub elapsed_ms: u64,
     /// When the attempt finished, milliseconds since the Unix epoch.
     pub at_unix_ms: u64,
-    /// The error and its causes, for `Rejected` and `Failed`.
+    /// Things that did not stop this attempt but need a human's eye (a skewed clock, a
+    /// large fall in the channel count that was allowed).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub warnings: Vec<String>,
+    /// The error and its causes, for `Rejected`, `Held` and `Failed`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
     /// When the next automatic retry happens (watch mode only).
@@ -76,6 +83,7 @@ impl ReplicationOutcome {
             at_unix_ms: SystemTime::now()
                 .duration_since(UNIX_EPOCH)
                 .map_or(0, |d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX)),
+            warnings: Vec::new(),
             error: None,
             retry_in_ms: None,
         }
@@ -83,7 +91,10 @@ impl ReplicationOutcome {
 
     /// Whether this outcome means the destination does not hold the source's content.
     pub fn is_failure(&self) -> bool {
-        matches!(self.status, Status::Failed | Status::Rejected)
+        matches!(
+            self.status,
+            Status::Failed | Status::Rejected | Status::Held
+        )
     }
 
     /// The event as one line of JSON.
@@ -112,6 +123,7 @@ impl fmt::Display for ReplicationOutcome {
             Status::Uploaded => "uploaded",
             Status::Unchanged => "unchanged",
             Status::Rejected => "REJECTED",
+            Status::Held => "HELD",
             Status::Failed => "FAILED",
         };
         write!(
@@ -128,6 +140,9 @@ impl fmt::Display for ReplicationOutcome {
         }
         if let Some(e) = &self.error {
             write!(f, ": {e}")?;
+        }
+        for w in &self.warnings {
+            write!(f, " (WARNING: {w})")?;
         }
         if let Some(r) = self.retry_in_ms {
             write!(f, " (retry in {r} ms)")?;

@@ -5,9 +5,10 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::destination::Destination;
 use crate::error::{ReplicateError, Result};
-use crate::layout::{sha256_hex, HistoryEntry};
+use crate::layout::{format_utc, sha256_hex, HistoryEntry};
 use crate::outcome::{error_chain, ReplicationOutcome, Status};
 use crate::retention::Retention;
+use crate::shrink::ShrinkGuard;
 use crate::snapshot::{read_stable, Snapshot};
 use crate::verify::{VerifiedInfo, Verifier};
 
@@ -17,6 +18,10 @@ const MIN_BACKUP_LEN: usize = 45;
 /// How many times a conditional write of the latest copy is retried after losing a race.
 const MAX_CONFLICT_TRIES: u32 = 3;
 
+/// How far ahead of this machine's clock a time stamp may be before it is not trusted
+/// for ordering (clocks of different machines differ by a little).
+const CLOCK_TOLERANCE: Duration = Duration::from_secs(300);
+
 /// What a successful push did.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Pushed {
@@ -25,48 +30,70 @@ pub(crate) struct Pushed {
     pub(crate) pruned: Vec<String>,
 }
 
+/// Logs a warning about one push and keeps it for the push's status event.
+fn warn(notes: &mut Vec<String>, dest: &Destination, text: String) {
+    // A retried conditional write meets the same facts again: say each once.
+    if !notes.contains(&text) {
+        tracing::warn!(destination = %dest, "{text}");
+        notes.push(text);
+    }
+}
+
 /// Stores `snap` at `dest`: history version first, then the latest copy (conditionally).
 ///
-/// Refuses to replace a latest copy whose own history version is newer than `snap`.
+/// The history version is always written, so every content the source had is kept. The
+/// latest copy is not replaced when its own history version is newer than `snap` (a
+/// second writer with an older file), nor when `snap` lost too many channels (the
+/// [`ShrinkGuard`]). Time stamps beyond this machine's clock are not trusted for
+/// ordering: they are reported in `notes` and replication goes on. `last_pushed` is the
+/// content this replicator itself last stored here: when the latest copy is still that
+/// one, `snap` was read after it and follows it whatever the time stamps say.
 pub(crate) async fn push(
     dest: &Destination,
     snap: &Snapshot,
-    retention: &Retention,
+    info: Option<&VerifiedInfo>,
+    config: &WatchConfig,
+    last_pushed: Option<&str>,
+    notes: &mut Vec<String>,
 ) -> Result<Pushed> {
-    let ours = HistoryEntry::new(snap.modified, &snap.sha256);
+    let ours = HistoryEntry::new(snap.version_time(), &snap.sha256);
+    if snap.modified_in_future(CLOCK_TOLERANCE) {
+        warn(
+            notes,
+            dest,
+            format!(
+                "source modification time {} is ahead of this clock; version stamped with \
+                 the time it was read ({})",
+                format_utc(snap.modified),
+                format_utc(ours.time())
+            ),
+        );
+    }
     let mut history_written = false;
     for _ in 0..MAX_CONFLICT_TRIES {
         let remote = dest.get_latest().await?;
-        if let Some((bytes, _)) = &remote {
-            if sha256_hex(bytes) == snap.sha256 {
-                return Ok(Pushed {
-                    uploaded: history_written,
-                    version: ours.name,
-                    pruned: Vec::new(),
-                });
-            }
-        }
-        if let Some((bytes, _)) = &remote {
-            let remote_sha = sha256_hex(bytes);
-            let list = dest.list_history().await?;
-            // The newest version with the remote content tells us when it was written.
-            if let Some(theirs) = list.iter().rev().find(|e| e.matches_hash(&remote_sha)) {
-                if theirs.unix_millis > ours.unix_millis {
-                    return Err(ReplicateError::RemoteNewer {
-                        destination: dest.display_name().to_string(),
-                        remote: theirs.name.clone(),
-                        ours: ours.name.clone(),
-                    });
-                }
-            }
+        let remote_sha = remote.as_ref().map(|(bytes, _)| sha256_hex(bytes));
+        if remote_sha.as_deref() == Some(snap.sha256.as_str()) {
+            return Ok(Pushed {
+                uploaded: history_written,
+                version: ours.name,
+                pruned: Vec::new(),
+            });
         }
         if !history_written {
+            // First, whatever then happens to the latest copy: this content is kept.
             dest.put_history(&ours.name, &snap.bytes).await?;
             history_written = true;
         }
+        if let (Some((bytes, _)), Some(remote_sha)) = (&remote, &remote_sha) {
+            if last_pushed != Some(remote_sha.as_str()) {
+                check_order(dest, remote_sha, &ours, notes).await?;
+            }
+            check_shrink(dest, bytes, info, config, &ours, notes)?;
+        }
         let expected = remote.as_ref().map(|(_, v)| v);
         if dest.put_latest(&snap.bytes, expected).await?.is_some() {
-            let pruned = prune(dest, retention, &ours.name).await;
+            let pruned = prune(dest, config, &ours.name, info).await;
             return Ok(Pushed {
                 uploaded: true,
                 version: ours.name,
@@ -81,9 +108,91 @@ pub(crate) async fn push(
     })
 }
 
+/// Refuses to replace a latest copy whose history version is newer than `ours`, unless
+/// that version's stamp lies in the future of this clock (then it is not trusted).
+async fn check_order(
+    dest: &Destination,
+    remote_sha: &str,
+    ours: &HistoryEntry,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let list = dest.list_history().await?;
+    // The newest version with the remote content tells when it was stored.
+    let Some(theirs) = list.iter().rev().find(|e| e.matches_hash(remote_sha)) else {
+        return Ok(());
+    };
+    if theirs.unix_millis <= ours.unix_millis {
+        return Ok(());
+    }
+    if theirs.time() > SystemTime::now() + CLOCK_TOLERANCE {
+        warn(
+            notes,
+            dest,
+            format!(
+                "the latest copy's version {} is stamped ahead of this clock; not trusted \
+                 for ordering",
+                theirs.name
+            ),
+        );
+        return Ok(());
+    }
+    Err(ReplicateError::RemoteNewer {
+        destination: dest.display_name().to_string(),
+        remote: theirs.name.clone(),
+        ours: ours.name.clone(),
+    })
+}
+
+/// Applies the [`ShrinkGuard`] against the latest copy's channel count.
+fn check_shrink(
+    dest: &Destination,
+    remote: &[u8],
+    info: Option<&VerifiedInfo>,
+    config: &WatchConfig,
+    ours: &HistoryEntry,
+    notes: &mut Vec<String>,
+) -> Result<()> {
+    let (Some(verifier), Some(next)) = (config.verifier.as_ref(), info.and_then(|i| i.channels))
+    else {
+        return Ok(());
+    };
+    // A latest copy this key cannot open protects nothing this guard could count.
+    let Some(previous) = verifier.verify(remote).ok().and_then(|i| i.channels) else {
+        return Ok(());
+    };
+    if !config.shrink.is_large_drop(previous, next) {
+        return Ok(());
+    }
+    if config.shrink.allow {
+        warn(
+            notes,
+            dest,
+            format!(
+                "the channel count falls from {previous} to {next}; made the latest copy \
+                 because shrinking is allowed (the previous versions stay in history)"
+            ),
+        );
+        return Ok(());
+    }
+    Err(ReplicateError::ChannelsDropped {
+        destination: dest.display_name().to_string(),
+        previous,
+        next,
+        version: ours.name.clone(),
+    })
+}
+
 /// Applies retention; failures are logged, never fatal (the upload itself succeeded).
-async fn prune(dest: &Destination, retention: &Retention, protect: &str) -> Vec<String> {
-    if *retention == Retention::keep_all() {
+///
+/// Never deletes `protect` (the version just stored) nor, when that version holds no
+/// channels, the newest version that holds some.
+async fn prune(
+    dest: &Destination,
+    config: &WatchConfig,
+    protect: &str,
+    info: Option<&VerifiedInfo>,
+) -> Vec<String> {
+    if config.retention == Retention::keep_all() {
         return Vec::new();
     }
     let list = match dest.list_history().await {
@@ -93,8 +202,22 @@ async fn prune(dest: &Destination, retention: &Retention, protect: &str) -> Vec<
             return Vec::new();
         }
     };
+    let mut keep = vec![protect.to_string()];
+    if info.and_then(|i| i.channels) == Some(0) {
+        match newest_with_channels(dest, config.verifier.as_ref(), &list, protect).await {
+            Ok(Some(name)) => keep.push(name),
+            Ok(None) => {}
+            Err(e) => {
+                tracing::warn!(destination = %dest, error = %error_chain(&e), "retention skipped: cannot tell which version last held channels");
+                return Vec::new();
+            }
+        }
+    }
     let mut pruned = Vec::new();
-    for victim in retention.select_for_deletion(&list, SystemTime::now(), protect) {
+    for victim in config
+        .retention
+        .select_for_deletion(&list, SystemTime::now(), &keep)
+    {
         match dest.delete_history(&victim.name).await {
             Ok(()) => pruned.push(victim.name),
             Err(e) => {
@@ -103,6 +226,34 @@ async fn prune(dest: &Destination, retention: &Retention, protect: &str) -> Vec<
         }
     }
     pruned
+}
+
+/// The newest history version (other than `skip`) that `verifier` says holds channels.
+///
+/// Errors when a version cannot be read, so that retention does not guess.
+async fn newest_with_channels(
+    dest: &Destination,
+    verifier: Option<&Verifier>,
+    list: &[HistoryEntry],
+    skip: &str,
+) -> Result<Option<String>> {
+    let Some(verifier) = verifier else {
+        return Ok(None);
+    };
+    for entry in list.iter().rev().filter(|e| e.name != skip) {
+        let Some(bytes) = dest.get_history(&entry.name).await? else {
+            continue;
+        };
+        if verifier
+            .verify(&bytes)
+            .ok()
+            .and_then(|i| i.channels)
+            .is_some_and(|n| n > 0)
+        {
+            return Ok(Some(entry.name.clone()));
+        }
+    }
+    Ok(None)
 }
 
 /// Checks `snap` before it may be pushed anywhere.
@@ -137,12 +288,14 @@ pub(crate) fn outcome_for(
     snap: &Snapshot,
     info: Option<&VerifiedInfo>,
     result: &Result<Pushed>,
+    warnings: Vec<String>,
     attempt: u32,
     started: Instant,
 ) -> ReplicationOutcome {
     let status = match result {
         Ok(p) if p.uploaded => Status::Uploaded,
         Ok(_) => Status::Unchanged,
+        Err(ReplicateError::ChannelsDropped { .. }) => Status::Held,
         Err(_) => Status::Failed,
     };
     let mut o = ReplicationOutcome::new(dest.display_name(), status, snap.path.clone());
@@ -150,6 +303,7 @@ pub(crate) fn outcome_for(
     o.size = Some(snap.bytes.len() as u64);
     o.channels = info.and_then(|i| i.channels);
     o.attempt = attempt;
+    o.warnings = warnings;
     o.elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
     match result {
         Ok(p) => {
@@ -157,7 +311,7 @@ pub(crate) fn outcome_for(
             o.pruned.clone_from(&p.pruned);
         }
         Err(e) => {
-            o.version = Some(HistoryEntry::new(snap.modified, &snap.sha256).name);
+            o.version = Some(HistoryEntry::new(snap.version_time(), &snap.sha256).name);
             o.error = Some(error_chain(e));
         }
     }
@@ -176,6 +330,8 @@ pub struct WatchConfig {
     pub verifier: Option<Verifier>,
     /// History retention applied after each upload.
     pub retention: Retention,
+    /// When a version with far fewer channels (or none) may become the latest copy.
+    pub shrink: ShrinkGuard,
     /// Watch mode: how often the file is polled (also the fallback when notifications
     /// are unavailable).
     pub poll_interval: Duration,
@@ -193,13 +349,14 @@ pub struct WatchConfig {
 
 impl WatchConfig {
     /// Defaults: poll every 2 s, notifications on, 100 ms settle, retries from 1 s to 5 min,
-    /// keep every history version.
+    /// keep every history version, the default [`ShrinkGuard`].
     pub fn new(source: impl Into<PathBuf>, destinations: Vec<Destination>) -> Self {
         Self {
             source: source.into(),
             destinations,
             verifier: None,
             retention: Retention::keep_all(),
+            shrink: ShrinkGuard::default(),
             poll_interval: Duration::from_secs(2),
             use_notify: true,
             settle: Duration::from_millis(100),
@@ -280,8 +437,9 @@ pub async fn replicate_once(config: &WatchConfig) -> Vec<ReplicationOutcome> {
         let (snap, info) = (&snap, info.as_ref());
         async move {
             let started = Instant::now();
-            let r = push(d, snap, &config.retention).await;
-            outcome_for(d, snap, info, &r, 1, started)
+            let mut notes = Vec::new();
+            let r = push(d, snap, info, config, None, &mut notes).await;
+            outcome_for(d, snap, info, &r, notes, 1, started)
         }
     });
     futures_util::future::join_all(pushes).await

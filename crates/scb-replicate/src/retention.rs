@@ -50,12 +50,12 @@ impl Retention {
         self
     }
 
-    /// The versions to delete from `entries` at time `now`, never `protect` (a name).
+    /// The versions to delete from `entries` at time `now`, never one named in `protect`.
     pub fn select_for_deletion(
         &self,
         entries: &[HistoryEntry],
         now: SystemTime,
-        protect: &str,
+        protect: &[String],
     ) -> Vec<HistoryEntry> {
         if self.keep_last.is_none() && self.keep_newer_than.is_none() {
             return Vec::new();
@@ -71,7 +71,7 @@ impl Retention {
             .filter(|(i, e)| {
                 let by_count = *i < keep_n;
                 let by_age = cutoff.is_some_and(|c| e.time() >= c);
-                !(by_count || by_age || e.name == protect)
+                !(by_count || by_age || protect.contains(&e.name))
             })
             .map(|(_, e)| e.clone())
             .collect()
@@ -97,14 +97,14 @@ mod tests {
     fn keep_all_deletes_nothing() {
         let e = entries(&[1, 2, 3]);
         assert!(Retention::keep_all()
-            .select_for_deletion(&e, UNIX_EPOCH + Duration::from_secs(1_000_000), "")
+            .select_for_deletion(&e, UNIX_EPOCH + Duration::from_secs(1_000_000), &[])
             .is_empty());
     }
 
     #[test]
     fn keep_last_deletes_oldest_beyond_n() {
         let e = entries(&[5, 1, 4, 2, 3]);
-        let del = Retention::keep_last(2).select_for_deletion(&e, UNIX_EPOCH, "");
+        let del = Retention::keep_last(2).select_for_deletion(&e, UNIX_EPOCH, &[]);
         let mut got = secs(&del);
         got.sort_unstable();
         assert_eq!(got, vec![1, 2, 3]);
@@ -115,7 +115,7 @@ mod tests {
         let e = entries(&[10, 20, 30, 40, 50]);
         let now = UNIX_EPOCH + Duration::from_secs(60);
         let r = Retention::keep_last(1).and_newer_than(Duration::from_secs(25));
-        let protect = e[0].name.clone();
+        let protect = [e[0].name.clone()];
         let mut got = secs(&r.select_for_deletion(&e, now, &protect));
         got.sort_unstable();
         // 50 by count, 40 by age (cutoff 35 s), 10 protected.
@@ -130,6 +130,6 @@ mod tests {
             keep_last: None,
             keep_newer_than: Some(Duration::from_secs(5)),
         };
-        assert_eq!(secs(&r.select_for_deletion(&e, now, "")), vec![10]);
+        assert_eq!(secs(&r.select_for_deletion(&e, now, &[])), vec![10]);
     }
 }

@@ -43,11 +43,33 @@ pub struct Snapshot {
     pub bytes: Vec<u8>,
     /// SHA-256 of `bytes`, lower-case hex.
     pub sha256: String,
-    /// The file's modification time (the time stamp of its history version).
+    /// The file's modification time, as the file system reports it (any value: clocks
+    /// skew, restored files keep old times).
     pub modified: SystemTime,
+    /// When this copy was read: the replicator's own clock.
+    pub observed: SystemTime,
     /// Where it was read from.
     pub path: PathBuf,
     pub(crate) fingerprint: Fingerprint,
+}
+
+impl Snapshot {
+    /// The time stamp of this content's history version: the modification time, but
+    /// never later than the moment it was read.
+    ///
+    /// A stamp can therefore never lie in the future of the clock that wrote it, so one
+    /// file with a skewed modification time (say 2030) cannot rank above every later
+    /// version and block them (`docs/durability.md#replication-order`).
+    pub fn version_time(&self) -> SystemTime {
+        self.modified.min(self.observed)
+    }
+
+    /// Whether the modification time lies more than `tolerance` after the read.
+    pub(crate) fn modified_in_future(&self, tolerance: std::time::Duration) -> bool {
+        self.modified
+            .duration_since(self.observed)
+            .is_ok_and(|ahead| ahead > tolerance)
+    }
 }
 
 impl std::fmt::Debug for Snapshot {
@@ -85,6 +107,7 @@ pub fn read_stable(path: &Path, settle: Duration, max_attempts: u32) -> Result<S
                     bytes,
                     sha256: sha,
                     modified: fp.modified.unwrap_or_else(SystemTime::now),
+                    observed: SystemTime::now(),
                     path: path.to_path_buf(),
                     fingerprint: fp,
                 });
@@ -117,6 +140,29 @@ mod tests {
             Some(s.modified),
             std::fs::metadata(&p).unwrap().modified().ok()
         );
+        assert_eq!(s.version_time(), s.modified);
+    }
+
+    #[test]
+    fn a_future_modification_time_is_stamped_with_the_time_of_reading() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("channel.backup");
+        std::fs::write(&p, b"hello").unwrap();
+        // Whole seconds: some file systems keep no finer modification times.
+        let in_3_years = SystemTime::now() + Duration::from_secs(3 * 365 * 86_400);
+        let secs = in_3_years
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs();
+        let future = std::time::UNIX_EPOCH + Duration::from_secs(secs);
+        let f = std::fs::File::options().write(true).open(&p).unwrap();
+        f.set_modified(future).unwrap();
+        drop(f);
+        let before = SystemTime::now();
+        let s = read_stable(&p, Duration::from_millis(5), 5).unwrap();
+        assert_eq!(s.modified, future);
+        assert!(s.version_time() >= before && s.version_time() <= SystemTime::now());
+        assert!(s.modified_in_future(Duration::from_secs(60)));
     }
 
     #[test]

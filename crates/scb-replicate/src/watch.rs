@@ -236,14 +236,23 @@ impl Watcher {
             let pushes = due.iter().map(|&i| {
                 let dest = &config.destinations[i];
                 let attempt = dests[i].attempt + 1;
-                let (snap, info) = (Arc::clone(&snap), info.clone());
-                let retention = config.retention;
+                let (snap, info, config) = (Arc::clone(&snap), info.clone(), Arc::clone(&config));
+                let last_pushed = dests[i].pushed_sha.clone();
                 async move {
                     let started = std::time::Instant::now();
-                    let r = push(dest, &snap, &retention).await;
+                    let mut notes = Vec::new();
+                    let r = push(
+                        dest,
+                        &snap,
+                        info.as_ref(),
+                        &config,
+                        last_pushed.as_deref(),
+                        &mut notes,
+                    )
+                    .await;
                     (
                         i,
-                        outcome_for(dest, &snap, info.as_ref(), &r, attempt, started),
+                        outcome_for(dest, &snap, info.as_ref(), &r, notes, attempt, started),
                         r,
                     )
                 }
@@ -275,8 +284,8 @@ impl Watcher {
                         tracing::warn!(destination = %config.destinations[i], error = %error_chain(&e), "replication failed; will retry");
                     }
                     Err(e) => {
-                        // Not retried for this content (e.g. the remote copy is newer);
-                        // the next change of the source tries again.
+                        // Not retried for this content (the remote copy is newer, or this
+                        // one lost too many channels); the next change tries again.
                         state.pending = false;
                         tracing::error!(destination = %config.destinations[i], error = %error_chain(&e), "replication refused");
                     }

@@ -10,28 +10,18 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::time::Duration;
 
-use bitcoin::secp256k1::{PublicKey, Secp256k1, SecretKey};
+use bitcoin::secp256k1::{PublicKey, SecretKey};
 use bitcoin::OutPoint;
 use futures_util::stream::{self, StreamExt};
-use scb_wire::{Address, KeyLocator, Single};
+use scb_crypto::RootKeyRing;
+use scb_wire::{Address, Single};
 use tokio::time::{timeout, Instant};
 
 use crate::peer::connection::dial;
-use crate::peer::restored::{restored_reestablish, shachain_seed};
+use crate::peer::restored::restored_reestablish;
 use crate::peer::session::{converse, ChannelAnswer, SessionEnd};
 use crate::peer::{ChannelId, ChannelReestablish, PeerAddress, PeerError};
-
-pub use crate::peer::error::TriggerCloseError;
-
-/// lnd's private keys by locator (`m/1017'/coin'/family'/0/index`), from
-/// the seed. Implemented by the caller's key ring.
-pub trait ChannelKeys {
-    /// The key ring's error.
-    type Error: std::error::Error + Send + Sync + 'static;
-
-    /// The private key at `locator`.
-    fn private_key(&self, locator: KeyLocator) -> Result<SecretKey, Self::Error>;
-}
+use crate::{revocation_root, RescueError};
 
 /// One channel to ask about: its peer, where to find it, and the message.
 #[derive(Debug, Clone)]
@@ -48,33 +38,21 @@ pub struct ChannelTarget {
 
 impl ChannelTarget {
     /// The target for a channel restored from `single`: derives the
-    /// channel's shachain root and multisig key to build the message a
-    /// restored lnd channel sends.
-    pub fn from_single<K: ChannelKeys>(
-        single: &Single,
-        keys: &K,
-    ) -> Result<Self, TriggerCloseError> {
-        let derive = |locator: KeyLocator| {
-            keys.private_key(locator)
-                .map_err(|e| TriggerCloseError::KeyDerivation {
-                    funding_outpoint: single.funding_outpoint,
-                    family: locator.family,
-                    index: locator.index,
-                    source: Box::new(e),
-                })
-        };
-        let mut root = derive(single.shachain_root.locator)?;
-        let mut multisig = derive(single.local_chan_cfg.multisig_key)?;
-        let secp = Secp256k1::signing_only();
-        let multisig_pub = PublicKey::from_secret_key(&secp, &multisig);
-        let seed = shachain_seed(single, &root, &multisig_pub);
-        root.non_secure_erase();
-        multisig.non_secure_erase();
+    /// channel's revocation root from the seed's key ring to build the
+    /// message a restored lnd channel sends.
+    pub fn from_single(single: &Single, ring: &RootKeyRing) -> Result<Self, RescueError> {
+        let multisig = ring
+            .derive_private_key(single.local_chan_cfg.multisig_key)
+            .map_err(|source| RescueError::Key {
+                channel: single.funding_outpoint,
+                source,
+            })?;
+        let root = revocation_root(single, ring, &multisig.public_key())?;
         Ok(Self {
             funding_outpoint: single.funding_outpoint,
             peer: single.remote_node_pub,
             addresses: single.addresses.clone(),
-            reestablish: restored_reestablish(single, &seed),
+            reestablish: restored_reestablish(single, &root),
         })
     }
 }

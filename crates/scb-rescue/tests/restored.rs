@@ -2,33 +2,28 @@
 //! independent BOLT 3 shachain and BOLT 2 channel id.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::convert::Infallible;
-
 use bitcoin::hashes::{sha256, Hash};
 use bitcoin::secp256k1::{PublicKey, Scalar, Secp256k1, SecretKey};
 use bitcoin::{OutPoint, Txid};
 use lightning::ln::chan_utils::build_commitment_secret;
-use scb_rescue::{ChannelKeys, ChannelTarget};
+use scb_crypto::{Network, RootKeyRing};
+use scb_rescue::ChannelTarget;
 use scb_wire::{
     KeyLocator, LocalChanConfig, RemoteChanConfig, ShaChainRoot, ShortChannelId, Single,
     SingleVersion,
 };
 
-/// A stand-in key ring: every locator maps to its own key.
-struct ToyKeys;
-impl ChannelKeys for ToyKeys {
-    type Error = Infallible;
-    fn private_key(&self, l: KeyLocator) -> Result<SecretKey, Infallible> {
-        let label = format!("toy {} {}", l.family, l.index);
-        Ok(SecretKey::from_slice(sha256::Hash::hash(label.as_bytes()).as_byte_array()).unwrap())
-    }
+fn ring() -> RootKeyRing {
+    RootKeyRing::from_seed(&[7; 32], Network::Regtest).unwrap()
+}
+
+fn secret(l: KeyLocator) -> SecretKey {
+    *ring().derive_private_key(l).unwrap().secret_key()
 }
 
 fn pk(label: &str) -> PublicKey {
-    PublicKey::from_secret_key(
-        &Secp256k1::new(),
-        &ToyKeys.private_key(loc(99, label.len() as u32)).unwrap(),
-    )
+    let k = SecretKey::from_slice(sha256::Hash::hash(label.as_bytes()).as_byte_array()).unwrap();
+    PublicKey::from_secret_key(&Secp256k1::new(), &k)
 }
 
 fn loc(family: u32, index: u32) -> KeyLocator {
@@ -66,7 +61,7 @@ fn single(version: SingleVersion, legacy_root: bool) -> Single {
             htlc_base_point: remote,
         },
         shachain_root: ShaChainRoot {
-            pubkey: legacy_root.then(|| pk("legacy root")),
+            pubkey: legacy_root.then(|| ring().derive_private_key(loc(5, 7)).unwrap().public_key()),
             locator: loc(5, 7),
         },
         lease_expiry: None,
@@ -84,13 +79,13 @@ fn expected_point(seed: [u8; 32]) -> PublicKey {
 #[test]
 fn tweakless_channel_sends_commitment_zero_and_the_flipped_point_of_the_ecdh_shachain() {
     let s = single(SingleVersion::AnchorsZeroFeeHtlcTx, false);
-    let t = ChannelTarget::from_single(&s, &ToyKeys).unwrap();
+    let t = ChannelTarget::from_single(&s, &ring()).unwrap();
     let m = &t.reestablish;
     // The ECDH seed, computed by point multiplication rather than
     // libsecp256k1's ECDH module: SHA256(compressed(root * multisig_pub)).
     let secp = Secp256k1::new();
-    let root = ToyKeys.private_key(loc(5, 7)).unwrap();
-    let multisig_pub = PublicKey::from_secret_key(&secp, &ToyKeys.private_key(loc(0, 7)).unwrap());
+    let root = secret(loc(5, 7));
+    let multisig_pub = PublicKey::from_secret_key(&secp, &secret(loc(0, 7)));
     let shared = multisig_pub.mul_tweak(&secp, &Scalar::from(root)).unwrap();
     let seed = sha256::Hash::hash(&shared.serialize()).to_byte_array();
     assert_eq!(m.my_current_per_commitment_point, expected_point(seed));
@@ -111,8 +106,8 @@ fn tweakless_channel_sends_commitment_zero_and_the_flipped_point_of_the_ecdh_sha
 #[test]
 fn legacy_version_zero_channel_sends_commitment_one_and_the_root_key_shachain() {
     let s = single(SingleVersion::Default, true);
-    let t = ChannelTarget::from_single(&s, &ToyKeys).unwrap();
-    let seed = ToyKeys.private_key(loc(5, 7)).unwrap().secret_bytes();
+    let t = ChannelTarget::from_single(&s, &ring()).unwrap();
+    let seed = secret(loc(5, 7)).secret_bytes();
     assert_eq!(
         t.reestablish.my_current_per_commitment_point,
         expected_point(seed)
@@ -123,28 +118,21 @@ fn legacy_version_zero_channel_sends_commitment_one_and_the_root_key_shachain() 
 #[test]
 fn every_version_after_zero_is_tweakless() {
     for v in SingleVersion::ALL {
-        let t = ChannelTarget::from_single(&single(v, false), &ToyKeys).unwrap();
+        let t = ChannelTarget::from_single(&single(v, false), &ring()).unwrap();
         let want = u64::from(v == SingleVersion::Default);
         assert_eq!(t.reestablish.next_commitment_number, want, "{v:?}");
     }
 }
 
 #[test]
-fn a_key_ring_error_names_the_channel_and_the_key() {
-    #[derive(Debug, thiserror::Error)]
-    #[error("no such key")]
-    struct NoKey;
-    struct Broken;
-    impl ChannelKeys for Broken {
-        type Error = NoKey;
-        fn private_key(&self, _: KeyLocator) -> Result<SecretKey, NoKey> {
-            Err(NoKey)
-        }
-    }
-    let s = single(SingleVersion::Tweakless, false);
-    let e = ChannelTarget::from_single(&s, &Broken).unwrap_err();
-    assert_eq!(
-        e.to_string(),
-        format!("cannot derive key 5/7 for channel {}", s.funding_outpoint)
+fn a_key_that_cannot_be_derived_names_the_channel() {
+    let mut s = single(SingleVersion::Tweakless, false);
+    // Families and indexes are 31-bit: this locator has no key.
+    s.local_chan_cfg.multisig_key = loc(1 << 31, 0);
+    let e = ChannelTarget::from_single(&s, &ring()).unwrap_err();
+    assert!(
+        e.to_string()
+            .starts_with(&format!("channel {}: ", s.funding_outpoint)),
+        "{e}"
     );
 }

@@ -78,8 +78,9 @@ impl Aez {
         aez
     }
 
-    /// Returns the extracted key `I || J || L` (48 bytes), for test vectors.
-    #[doc(hidden)]
+    /// Returns the extracted key `I || J || L` (48 bytes), for test vectors
+    /// (feature `test-utils`).
+    #[cfg(any(test, feature = "test-utils"))]
     pub fn extracted_key(&self) -> Zeroizing<[u8; 48]> {
         let mut out = Zeroizing::new([0u8; 48]);
         out[0..16].copy_from_slice(&self.i);
@@ -177,8 +178,7 @@ impl Aez {
     }
 
     /// AEZ-hash of the tweak `([tau·8]_128, nonce, ad...)`.
-    #[doc(hidden)]
-    pub fn hash(&self, tau: usize, nonce: &[u8], ad: &[&[u8]]) -> Block {
+    fn hash(&self, tau: usize, nonce: &[u8], ad: &[&[u8]]) -> Block {
         let mut tau_block = [0u8; 16];
         // tau is a byte count that the spec encodes in bits in 128 bits; the
         // reference keeps the low 32 bits, and so do we.
@@ -210,8 +210,7 @@ impl Aez {
     }
 
     /// AEZ-prf: `len` bytes of `E^{-1,3}(delta ⊕ [k]_128)` for k = 0, 1, ...
-    #[doc(hidden)]
-    pub fn prf(&self, delta: &Block, len: usize) -> Vec<u8> {
+    fn prf(&self, delta: &Block, len: usize) -> Vec<u8> {
         let mut out = Vec::with_capacity(len);
         let mut counter = 0u128;
         while out.len() < len {

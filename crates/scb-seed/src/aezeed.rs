@@ -325,12 +325,9 @@ impl Mnemonic {
             .enumerate()
         {
             let lower = Zeroizing::new(word.to_ascii_lowercase());
-            *slot = bip39::Language::English.find_word(&lower).ok_or_else(|| {
-                SeedError::UnknownWord {
-                    word: lower.to_string(),
-                    index,
-                }
-            })?;
+            *slot = bip39::Language::English
+                .find_word(&lower)
+                .ok_or(SeedError::UnknownWord { index })?;
         }
         Ok(mnemonic)
     }
@@ -340,16 +337,12 @@ impl Mnemonic {
         if words.len() != WORD_COUNT {
             return Err(SeedError::WordCount { found: words.len() });
         }
-        if let Some((index, word)) = words
+        if let Some(index) = words
             .iter()
-            .enumerate()
-            .find(|(_, w)| w.as_ref().split_whitespace().count() != 1)
+            .position(|w| w.as_ref().split_whitespace().count() != 1)
         {
             // An empty word or one with spaces inside cannot be a list word.
-            return Err(SeedError::UnknownWord {
-                word: word.as_ref().to_string(),
-                index,
-            });
+            return Err(SeedError::UnknownWord { index });
         }
         let joined = Zeroizing::new(
             words

@@ -53,7 +53,12 @@ impl Birthday {
     /// The UTC calendar date `(year, month, day)` of the birthday; day 0 is
     /// 2009-01-03.
     pub fn date(self) -> (i32, u32, u32) {
-        civil_from_days(self.unix_time() / DAY)
+        use chrono::Datelike;
+        // At most 65,535 days after 2009: far inside chrono's range (about
+        // 262,000 years either side of year 0), so the addition cannot overflow.
+        let date =
+            chrono::DateTime::UNIX_EPOCH.date_naive() + chrono::Days::new(self.unix_time() / DAY);
+        (date.year(), date.month(), date.day())
     }
 }
 
@@ -62,23 +67,6 @@ impl core::fmt::Display for Birthday {
         let (y, m, d) = self.date();
         write!(f, "{y:04}-{m:02}-{d:02} (day {})", self.0)
     }
-}
-
-/// Proleptic Gregorian date of the `days`-th day after 1970-01-01 (Howard
-/// Hinnant's `civil_from_days`, for non-negative day counts).
-fn civil_from_days(days: u64) -> (i32, u32, u32) {
-    // Shift the epoch to 0000-03-01 so leap days fall at the end of a year.
-    let z = days + 719_468;
-    let era = z / 146_097;
-    let doe = z - era * 146_097; // [0, 146096]
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365; // [0, 399]
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100); // [0, 365]
-    let mp = (5 * doy + 2) / 153; // [0, 11]
-    let day = doy - (153 * mp + 2) / 5 + 1; // [1, 31]
-    let month = if mp < 10 { mp + 3 } else { mp - 9 }; // [1, 12]
-    let year = yoe + era * 400 + u64::from(month <= 2);
-    // The year of a u16 day count after 2009 is far below i32::MAX.
-    (year as i32, month as u32, day as u32)
 }
 
 #[cfg(test)]

@@ -13,14 +13,16 @@ pub enum SeedError {
         /// How many words were given.
         found: usize,
     },
-    /// A word is not in the BIP39 English word list that aezeed uses. The
-    /// word is carried (as lnd reports it) so the user can find the typo; it
-    /// is close to a word of a secret phrase, so show it, do not log it.
-    #[error("word {word:?} at index {index} is not in the bip39 english word list")]
+    /// A word is not in the BIP39 English word list that aezeed uses. Only its
+    /// position is kept: a mistyped word is close to a word of the secret
+    /// phrase, and errors end up in terminals, logs and bug reports.
+    #[error(
+        "word {} of 24 is not in the bip39 english word list (not shown: it is part of the secret)",
+        index + 1
+    )]
     UnknownWord {
-        /// The word as given (after lower-casing).
-        word: String,
-        /// Its position in the mnemonic, counted from 0 (as lnd reports it).
+        /// Its position in the mnemonic, counted from 0 (as lnd reports it);
+        /// the message counts from 1.
         index: usize,
     },
     /// The first byte of the enciphered seed is not a known external version.
@@ -57,6 +59,6 @@ pub enum SeedError {
     #[error("aez authentication failed")]
     AezAuthentication,
     /// The BIP39 mnemonic was refused (word count, unknown word, checksum).
-    #[error("invalid bip39 mnemonic: {0}")]
+    #[error("invalid bip39 mnemonic")]
     Bip39(#[source] bip39::Error),
 }

@@ -40,6 +40,9 @@
 //!
 //! The [`aez`] module is a from-the-specification implementation of AEZ v5,
 //! the cipher aezeed is built on.
+//!
+//! Feature `test-utils`: test hooks (`Aez::extracted_key`, checked against
+//! the published AEZ vectors), not part of the default API.
 
 pub mod aez;
 mod aezeed;

@@ -80,13 +80,15 @@ fn parse_names_the_first_unknown_word_and_its_index() {
     words[20] = "alsobad".into();
     let err = Mnemonic::parse(&words.join(" ")).unwrap_err();
     assert!(
-        matches!(&err, SeedError::UnknownWord { word, index: 17 } if word == "bitcoinz"),
+        matches!(&err, SeedError::UnknownWord { index: 17 }),
         "{err}"
     );
+    // The mistyped word is close to a secret word: it is never shown.
     assert_eq!(
         err.to_string(),
-        "word \"bitcoinz\" at index 17 is not in the bip39 english word list"
+        "word 18 of 24 is not in the bip39 english word list (not shown: it is part of the secret)"
     );
+    assert!(!format!("{err} {err:?}").contains("bitcoinz"), "{err:?}");
     // A word given separately that holds a space, or nothing, is not a word.
     words[17] = "two words".into();
     assert!(matches!(
@@ -220,10 +222,7 @@ fn altered_ciphertext_with_a_fixed_checksum_fails_authentication() {
 fn errors_display_as_one_lower_case_line() {
     let errors = [
         SeedError::WordCount { found: 3 },
-        SeedError::UnknownWord {
-            word: "x".into(),
-            index: 0,
-        },
+        SeedError::UnknownWord { index: 0 },
         SeedError::UnknownVersion { version: 1 },
         SeedError::ChecksumMismatch,
         SeedError::WrongPassphrase,

@@ -166,7 +166,7 @@ pub enum StoreError {
         path: PathBuf,
         /// What scb-crypto reported.
         #[source]
-        source: scb_crypto::UnpackError,
+        source: scb_crypto::PackError,
     },
     /// The sidecar manifest exists but is not valid JSON of a known format.
     #[error("manifest {} is unreadable: {reason}", path.display())]

@@ -5,7 +5,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use scb_crypto::{BackupKey, UnpackError, Zeroizing, EMPTY_MULTI_PACKED_LEN};
+use scb_crypto::{BackupKey, PackError, UnpackError, Zeroizing, EMPTY_MULTI_PACKED_LEN};
 use scb_wire::Multi;
 use tracing::{error, warn};
 
@@ -217,14 +217,14 @@ impl MultiFile {
         multi: &Multi,
         key: &BackupKey,
     ) -> Result<SwapReport, StoreError> {
-        let pack_error = |source: UnpackError| StoreError::Pack {
+        let pack_error = |source: PackError| StoreError::Pack {
             path: self.path().to_path_buf(),
             source,
         };
         let plaintext = Zeroizing::new(
             multi
                 .to_bytes()
-                .map_err(|e| pack_error(UnpackError::from(e)))?,
+                .map_err(|e| pack_error(PackError::from(e)))?,
         );
         let packed = key.encrypt(&plaintext, &mut scb_crypto::OsRng);
         // First check what we are about to write opens to the same bytes, so a fault between

@@ -1,6 +1,9 @@
-//! UTC calendar arithmetic for archive and quarantine names (no time-zone database needed).
+//! UTC date stamps of archive and quarantine names, on chrono's calendar (no
+//! time-zone database needed).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use chrono::{DateTime, Datelike, NaiveDate, Timelike};
 
 /// A UTC date and time to the second.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -13,61 +16,61 @@ pub(crate) struct UtcStamp {
     pub second: u32,
 }
 
-// Howard Hinnant's days-from-civil algorithms (public domain), proleptic Gregorian calendar.
+/// Days from 0001-01-01 (chrono's day 1 of the common era) to 1970-01-01.
+const UNIX_EPOCH_FROM_CE: i64 = 719_163;
 
 /// The UTC calendar date `(year, month, day)` of `days` days after 1970-01-01
-/// (proleptic Gregorian; negative days count back from the epoch).
+/// (proleptic Gregorian; negative days count back from the epoch; days beyond
+/// chrono's range of about 262,000 years clamp to its ends).
 pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
+    let date = i32::try_from(days.saturating_add(UNIX_EPOCH_FROM_CE))
+        .ok()
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .unwrap_or(if days < 0 {
+            NaiveDate::MIN
+        } else {
+            NaiveDate::MAX
+        });
+    (i64::from(date.year()), date.month(), date.day())
 }
 
 /// The number of days from 1970-01-01 to the date `(year, month, day)`, the
-/// inverse of [`civil_from_days`] for valid dates.
+/// inverse of [`civil_from_days`] for valid dates (a day past the end of its
+/// month counts on into the next; a year or month chrono cannot represent
+/// gives `i64::MIN`).
 pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let mp = if m > 2 { m - 3 } else { m + 9 };
-    let doy = (153 * mp + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    i32::try_from(year)
+        .ok()
+        .and_then(|y| NaiveDate::from_ymd_opt(y, month, 1))
+        .map_or(i64::MIN, |first| {
+            i64::from(first.num_days_from_ce()) - UNIX_EPOCH_FROM_CE + i64::from(day) - 1
+        })
 }
 
 impl UtcStamp {
     /// The UTC calendar time of `t` (times before 1970 clamp to the epoch).
     pub(crate) fn from_system_time(t: SystemTime) -> Self {
         let secs = i64::try_from(t.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs()))
-            .unwrap_or(i64::MAX / 2);
-        let days = secs.div_euclid(86_400);
-        let rem = secs.rem_euclid(86_400);
-        let (year, month, day) = civil_from_days(days);
+            .unwrap_or(i64::MAX);
+        let t = DateTime::from_timestamp(secs, 0).unwrap_or(DateTime::<chrono::Utc>::MAX_UTC);
         UtcStamp {
-            year,
-            month,
-            day,
-            hour: (rem / 3600) as u32,
-            minute: (rem % 3600 / 60) as u32,
-            second: (rem % 60) as u32,
+            year: i64::from(t.year()),
+            month: t.month(),
+            day: t.day(),
+            hour: t.hour(),
+            minute: t.minute(),
+            second: t.second(),
         }
     }
 
     /// Back to a `SystemTime`.
     pub(crate) fn to_system_time(self) -> SystemTime {
         let days = days_from_civil(self.year, self.month, self.day);
-        let secs = days * 86_400
-            + i64::from(self.hour) * 3600
-            + i64::from(self.minute) * 60
-            + i64::from(self.second);
+        let secs = days
+            .saturating_mul(86_400)
+            .saturating_add(i64::from(self.hour) * 3600)
+            .saturating_add(i64::from(self.minute) * 60)
+            .saturating_add(i64::from(self.second));
         UNIX_EPOCH + Duration::from_secs(secs.max(0) as u64)
     }
 
@@ -129,6 +132,19 @@ mod tests {
             UtcStamp::from_system_time(leap).format(),
             "2000-02-29-00-00-00"
         );
+    }
+
+    #[test]
+    fn calendar_days_round_trip_and_match_known_dates() {
+        assert_eq!(civil_from_days(0), (1970, 1, 1));
+        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(civil_from_days(-1), (1969, 12, 31));
+        for days in (-800_000..800_000).step_by(997) {
+            let (y, m, d) = civil_from_days(days);
+            assert_eq!(days_from_civil(y, m, d), days);
+        }
+        // A day past the end of its month counts on, as Hinnant's formula did.
+        assert_eq!(days_from_civil(2000, 2, 30), days_from_civil(2000, 3, 1));
     }
 
     #[test]

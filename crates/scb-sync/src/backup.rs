@@ -58,10 +58,7 @@ where
     C: ChannelSource,
     A: AddressSource,
 {
-    let all = channels
-        .fetch_all_channels()
-        .await
-        .map_err(|e| SyncError::ChannelSource { source: share(e) })?;
+    let all = fetch_all_channels(channels).await?;
     let mut out = Vec::with_capacity(all.len());
     for single in all {
         let outpoint = single.funding_outpoint;
@@ -93,6 +90,16 @@ async fn with_addresses<A: AddressSource>(
     }
 }
 
+/// Every open channel the node reports; a failing source fails the call.
+pub(crate) async fn fetch_all_channels<C: ChannelSource>(
+    channels: &C,
+) -> Result<Vec<Single>, SyncError> {
+    channels
+        .fetch_all_channels()
+        .await
+        .map_err(|e| SyncError::ChannelSource { source: share(e) })
+}
+
 /// The swapper's lenient variant: an unknown peer or a failing lookup keeps the
 /// addresses the channel source gave and logs a warning, so one unknown peer
 /// never blocks the backup of every channel (lnd does not even start, S26).
@@ -111,7 +118,7 @@ pub(crate) async fn with_addresses_lenient<A: AddressSource>(
         Err(err) => tracing::warn!(
             channel = %single.funding_outpoint,
             %peer,
-            error = %err,
+            error = &*err as &dyn std::error::Error,
             "address source failed; keeping the channel source's addresses"
         ),
     }

@@ -24,16 +24,14 @@ pub type SharedError = Arc<dyn StdError + Send + Sync + 'static>;
 #[non_exhaustive]
 pub enum SyncError {
     /// The backup store could not load the current channel set.
-    #[error("unable to load the channel set from the backup store: {source}")]
+    #[error("unable to load the channel set from the backup store")]
     StoreLoad {
         /// What the store reported.
         #[source]
         source: SharedError,
     },
     /// The backup store could not persist a channel set durably.
-    #[error(
-        "unable to persist {channels} channels to the backup store (attempt {attempt}): {source}"
-    )]
+    #[error("unable to persist {channels} channels to the backup store (attempt {attempt})")]
     StorePersist {
         /// How many channels the refused set held.
         channels: usize,
@@ -55,7 +53,7 @@ pub enum SyncError {
         dropped: Vec<OutPoint>,
     },
     /// The node's channel source failed.
-    #[error("the channel source failed: {source}")]
+    #[error("the channel source failed")]
     ChannelSource {
         /// What the node reported.
         #[source]
@@ -68,7 +66,7 @@ pub enum SyncError {
         outpoint: OutPoint,
     },
     /// The node's address source failed for a peer.
-    #[error("the address source failed for peer {peer} of channel {outpoint}: {source}")]
+    #[error("the address source failed for peer {peer} of channel {outpoint}")]
     AddressSource {
         /// The peer's node key.
         peer: PublicKey,
@@ -87,7 +85,7 @@ pub enum SyncError {
         outpoint: OutPoint,
     },
     /// Subscribing to the node's channel events failed.
-    #[error("unable to subscribe to channel events: {source}")]
+    #[error("unable to subscribe to channel events")]
     Subscribe {
         /// What the node reported.
         #[source]
@@ -103,7 +101,7 @@ pub enum SyncError {
         millis: u128,
     },
     /// A packed single or multi could not be decrypted or decoded.
-    #[error("unable to unpack backup {what}: {source}")]
+    #[error("unable to unpack backup {what}")]
     Unpack {
         /// Which input (e.g. `"multi"` or `"single 3"`).
         what: String,
@@ -184,10 +182,14 @@ mod tests {
             attempt: 2,
             source: share(source),
         };
+        // The cause is said once, as the source, not repeated in the message.
         assert_eq!(
             err.to_string(),
-            "unable to persist 3 channels to the backup store (attempt 2): disk full"
+            "unable to persist 3 channels to the backup store (attempt 2)"
         );
-        assert!(StdError::source(&err).is_some());
+        assert_eq!(
+            StdError::source(&err).map(ToString::to_string).as_deref(),
+            Some("disk full")
+        );
     }
 }

@@ -7,8 +7,8 @@
 //! - **Sub-swapper** ([`start_swapper`] → [`SwapperHandle`]): follows the
 //!   node's channels through three small traits the node implements
 //!   ([`ChannelSource`], [`AddressSource`], [`ChannelNotifier`]) and keeps a
-//!   [`BackupStore`] ([`FileStore`] for `channel.backup`, [`MemoryStore`] for
-//!   tests) equal to lnd's merge of the live set with what is stored. Unlike
+//!   [`BackupStore`] ([`FileStore`] for `channel.backup`; `MemoryStore` for
+//!   tests, with the `test-utils` feature) equal to lnd's merge of the live set with what is stored. Unlike
 //!   lnd it coalesces bursts ([`SwapperConfig::debounce`], with every change
 //!   durable within [`SwapperConfig::max_delay`]), retries failed swaps with
 //!   capped backoff, reports its health on a `watch` channel
@@ -21,6 +21,13 @@
 //! - **Restore** ([`recover`], [`unpack_and_recover_singles`],
 //!   [`unpack_and_recover_multi`]): restores every channel it can, skips those
 //!   the node already has, and returns a per-channel [`RecoveryReport`].
+//!
+//! # Features
+//!
+//! - `test-utils`: test doubles for the crates and tests built on this one
+//!   (`MemoryStore`, a [`BackupStore`] that fails on demand, with its
+//!   `SimulatedFailure` and `SwapRecord`), as LDK's `_test_utils`. Not part
+//!   of the default API.
 //!
 //! # Example: a toy node, end to end
 //!
@@ -163,16 +170,24 @@
 //! ```
 
 mod backup;
+mod config;
 mod error;
 mod file_store;
+#[cfg(any(test, feature = "test-utils"))]
+mod memory_store;
 mod node;
 mod recover;
+mod shrink;
 mod store;
 mod swapper;
+mod worker;
 
 pub use backup::{fetch_backup_for_channel, fetch_static_channel_backups, ChannelBackup};
+pub use config::{DiskOnlyPolicy, ShrinkPolicy, SwapperConfig};
 pub use error::{BoxError, SharedError, SyncError};
 pub use file_store::{FileStore, QuarantinedFile, UnreadablePolicy};
+#[cfg(any(test, feature = "test-utils"))]
+pub use memory_store::{MemoryStore, SimulatedFailure, SwapRecord};
 pub use node::{
     AddressSource, ChannelEvent, ChannelEventReceiver, ChannelLookup, ChannelNotifier,
     ChannelSource, PeerAddresses,
@@ -181,7 +196,5 @@ pub use recover::{
     recover, unpack_and_recover_multi, unpack_and_recover_singles, ChannelOutcome, ChannelReport,
     ChannelRestorer, PeerConnector, RecoverOptions, RecoveryReport, RestoreError,
 };
-pub use store::{BackupStore, MemoryStore, SimulatedFailure, SwapRecord};
-pub use swapper::{
-    start_swapper, DiskOnlyPolicy, ShrinkPolicy, SwapperConfig, SwapperHandle, SwapperStatus,
-};
+pub use store::BackupStore;
+pub use swapper::{start_swapper, SwapperHandle, SwapperStatus};

@@ -22,9 +22,10 @@ pub enum RestoreError {
     /// is a variant, not an error identity to compare (lnd's weak spot, 11.2).
     #[error("channel already exists")]
     AlreadyExists,
-    /// Any other failure.
-    #[error("{0}")]
-    Failed(#[source] BoxError),
+    /// Any other failure: displayed as the node's error itself, whose cause
+    /// is then its `source()` (said once, not twice).
+    #[error(transparent)]
+    Failed(BoxError),
 }
 
 /// The node's side of a restore: turns a single into a channel shell.
@@ -189,7 +190,7 @@ where
                 Some(ChannelOutcome::AlreadyExisted)
             }
             Err(RestoreError::Failed(err)) => {
-                tracing::warn!(channel = %single.funding_outpoint, error = %err, "channel restore failed");
+                tracing::warn!(channel = %single.funding_outpoint, error = &*err as &dyn std::error::Error, "channel restore failed");
                 Some(ChannelOutcome::RestoreFailed(share(err)))
             }
         };
@@ -209,7 +210,7 @@ where
         let outcome = match result {
             Ok(()) => ChannelOutcome::Restored,
             Err(err) => {
-                tracing::warn!(%peer, error = %err, "connecting to peer for restore failed");
+                tracing::warn!(%peer, error = &*err as &dyn std::error::Error, "connecting to peer for restore failed");
                 ChannelOutcome::ConnectFailed(share(err))
             }
         };
@@ -293,4 +294,22 @@ where
         source: Arc::new(err),
     })?;
     Ok(recover(&multi.singles, restorer, connector, options).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn restore_failure_shows_the_node_error_and_its_cause_once_each() {
+        let io = std::io::Error::other("disk full");
+        let node: BoxError = Box::new(SyncError::Unpack {
+            what: "single 3".to_owned(),
+            source: Arc::new(io),
+        });
+        let err = RestoreError::Failed(node);
+        assert_eq!(err.to_string(), "unable to unpack backup single 3");
+        let cause = std::error::Error::source(&err).map(ToString::to_string);
+        assert_eq!(cause.as_deref(), Some("disk full"));
+    }
 }

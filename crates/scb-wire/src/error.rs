@@ -220,7 +220,7 @@ pub enum EncodeError {
     #[error("multi of {0} singles exceeds the u32 count")]
     TooManySingles(usize),
     /// One single of a multi failed to encode.
-    #[error("unable to serialize backup for {outpoint}: {source}")]
+    #[error("unable to serialize backup for {outpoint}")]
     InMulti {
         /// The funding outpoint of the failing single (`txid:vout`).
         outpoint: String,

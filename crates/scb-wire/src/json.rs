@@ -29,7 +29,8 @@ use bitcoin::secp256k1::PublicKey;
 use bitcoin::{OutPoint, Transaction};
 use serde::{de, Deserialize, Deserializer, Serialize, Serializer};
 
-use crate::reader::{parse_pubkey, Reader};
+use crate::keys::parse_pubkey;
+use crate::reader::Reader;
 use crate::tx::{read_tx, write_tx};
 use crate::{
     Address, CloseTxInputs, KeyLocator, LocalChanConfig, Multi, RemoteChanConfig, ShaChainRoot,

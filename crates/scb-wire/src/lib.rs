@@ -87,17 +87,20 @@
 extern crate alloc;
 
 mod address;
+mod address_text;
 mod error;
+mod framing;
 #[doc(hidden)]
 pub mod fuzzing;
 #[cfg(feature = "serde")]
 pub mod json;
+mod keys;
 mod multi;
 mod reader;
 mod single;
 mod tx;
 
-pub use address::{decode_address_list, encode_address_list, Address};
+pub use address::{decode_address_list, encode_address_list, encoded_address_list_len, Address};
 pub use error::{AddressParseError, DecodeError, EncodeError, PublicKeyError, TxError};
 pub use multi::{Multi, MultiDecodeOptions, SkippedSingle, MULTI_VERSION};
 pub use single::{

@@ -4,8 +4,10 @@ use alloc::boxed::Box;
 use alloc::format;
 use alloc::vec::Vec;
 
+use crate::framing::FramedSingle;
+use crate::keys::check_all;
 use crate::reader::{put_u32, Reader};
-use crate::single::{FramedSingle, SingleKeys, CLOSE_TX_FLAG};
+use crate::single::CLOSE_TX_FLAG;
 use crate::{DecodeError, EncodeError, Single, SingleVersion};
 
 /// The only multi version lnd knows.
@@ -108,9 +110,19 @@ impl Multi {
     /// # Ok::<(), scb_wire::EncodeError>(())
     /// ```
     pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::new();
+        let mut out = Vec::with_capacity(self.encoded_len());
         self.encode(&mut out)?;
         Ok(out)
+    }
+
+    /// The number of bytes [`Multi::encode`] appends (when it succeeds), without
+    /// encoding: size a buffer once, as LDK's `serialized_length` does.
+    ///
+    /// ```
+    /// assert_eq!(scb_wire::Multi::default().encoded_len(), 5);
+    /// ```
+    pub fn encoded_len(&self) -> usize {
+        5 + self.singles.iter().map(Single::encoded_len).sum::<usize>()
     }
 
     /// Decodes a multi as lnd does: the count is never used to allocate,
@@ -171,7 +183,7 @@ impl Multi {
         let mut framed = Vec::new();
         let mut skipped = Vec::new();
         let framing = frame_all(&mut r, options, &mut framed, &mut skipped);
-        let keys = parse_all_keys(&framed)?;
+        let keys = check_all(&framed, FramedSingle::keys)?;
         framing?;
         debug_assert_eq!(keys.len(), framed.len());
         let singles = framed
@@ -182,11 +194,6 @@ impl Multi {
         Ok((Multi { singles }, skipped))
     }
 }
-
-/// Below this many keys a multi's keys are checked on the calling thread:
-/// starting threads costs more than it saves.
-#[cfg(feature = "std")]
-const PARALLEL_MIN_KEYS: usize = 256;
 
 /// Pass 1 of [`Multi::decode_with_skipped`]: frames singles into `framed`
 /// until the count is reached or framing fails.
@@ -232,63 +239,6 @@ fn frame_all(
         framed.push(FramedSingle::read(r)?);
     }
     Ok(())
-}
-
-/// Pass 2: checks every framed single's keys; the error is the first bad key
-/// in input order. Parallel (with `std`) when there are many keys.
-fn parse_all_keys(framed: &[FramedSingle]) -> Result<Vec<SingleKeys>, DecodeError> {
-    #[cfg(feature = "std")]
-    {
-        let keys: usize = framed.iter().map(FramedSingle::key_count).sum();
-        let threads = std::thread::available_parallelism().map_or(1, core::num::NonZeroUsize::get);
-        if keys >= PARALLEL_MIN_KEYS && threads > 1 {
-            return parse_keys_parallel(framed, threads);
-        }
-    }
-    parse_keys_seq(framed)
-}
-
-fn parse_keys_seq(framed: &[FramedSingle]) -> Result<Vec<SingleKeys>, DecodeError> {
-    framed.iter().map(FramedSingle::parse_keys).collect()
-}
-
-/// Splits `framed` into `threads` contiguous chunks checked on scoped
-/// threads; results are joined in chunk order, so the first chunk with an
-/// error holds the first bad key in input order. A chunk whose thread cannot
-/// be started is checked on the calling thread.
-#[cfg(feature = "std")]
-fn parse_keys_parallel(
-    framed: &[FramedSingle],
-    threads: usize,
-) -> Result<Vec<SingleKeys>, DecodeError> {
-    let per = framed.len().div_ceil(threads).max(1);
-    std::thread::scope(|s| {
-        let mut chunks = framed.chunks(per);
-        // The first chunk runs here, the others on their own threads.
-        let first = chunks.next().unwrap_or(&[]);
-        let handles: Vec<_> = chunks
-            .map(|chunk| {
-                let handle = std::thread::Builder::new()
-                    .name("scb-wire-keys".into())
-                    .spawn_scoped(s, move || parse_keys_seq(chunk));
-                (chunk, handle)
-            })
-            .collect();
-        let mut out = Vec::with_capacity(framed.len());
-        out.extend(parse_keys_seq(first)?);
-        for (chunk, handle) in handles {
-            let part = match handle {
-                Ok(h) => match h.join() {
-                    Ok(part) => part,
-                    // `parse_keys_seq` does not panic; if it ever did, pass it on.
-                    Err(panic) => std::panic::resume_unwind(panic),
-                },
-                Err(_) => parse_keys_seq(chunk),
-            };
-            out.extend(part?);
-        }
-        Ok(out)
-    })
 }
 
 #[cfg(test)]
@@ -487,7 +437,7 @@ mod tests {
     fn large_multis_report_the_first_bad_key_in_input_order() {
         let at = v3_remote_multisig_at();
         let n = 120; // 720 keys: over the parallel threshold
-        let mut singles: Vec<Vec<u8>> = vec![V3.to_vec(); n];
+        let singles: Vec<Vec<u8>> = vec![V3.to_vec(); n];
         let good = Multi::decode(&multi_of(
             n as u32,
             &singles.iter().map(Vec::as_slice).collect::<Vec<_>>(),
@@ -507,27 +457,7 @@ mod tests {
                 "bad keys in singles {first} and {second}"
             );
         }
-        // Splitting into any number of chunks gives the same verdicts.
-        put_off_curve_key(&mut singles[77], at);
-        let refs: Vec<&[u8]> = singles.iter().map(Vec::as_slice).collect();
-        let bytes = multi_of(n as u32, &refs);
-        let mut r = Reader::new(&bytes);
-        let mut framed = Vec::new();
-        frame_all(
-            &mut r,
-            MultiDecodeOptions::LND,
-            &mut framed,
-            &mut Vec::new(),
-        )
-        .unwrap();
-        let seq = parse_keys_seq(&framed).unwrap_err();
-        assert_eq!(seq.offset(), 5 + 77 * V3.len() + at);
-        #[cfg(feature = "std")]
-        for threads in [2, 3, 7, 200] {
-            assert_eq!(parse_keys_parallel(&framed, threads).unwrap_err(), seq);
-            let ok = parse_keys_parallel(&framed[..77], threads).unwrap();
-            assert_eq!(ok.len(), 77);
-        }
+        // How the key check splits the work is tested in `keys`.
     }
 
     /// One-pass reference: each single framed and its keys checked before
@@ -537,7 +467,7 @@ mod tests {
         r.u8("multi version")?;
         let count = r.u32_be("multi count")?;
         for _ in 0..count {
-            FramedSingle::read(&mut r)?.parse_keys()?;
+            FramedSingle::read(&mut r)?.keys().check()?;
         }
         Ok(count as usize)
     }

@@ -5,8 +5,7 @@
 
 use alloc::vec::Vec;
 
-use crate::error::{DecodeError, PublicKeyError};
-use bitcoin::secp256k1::PublicKey;
+use crate::error::DecodeError;
 
 /// A cursor over a byte slice; offsets in errors are `base + position`.
 #[derive(Debug, Clone)]
@@ -105,24 +104,6 @@ impl<'a> Reader<'a> {
     }
 }
 
-/// The secp256k1 field prime, big-endian.
-const FIELD_PRIME: [u8; 32] = [
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xfe, 0xff, 0xff, 0xfc, 0x2f,
-];
-
-/// Parses a compressed key, naming the reason of a refusal as btcec does.
-pub(crate) fn parse_pubkey(bytes: &[u8; 33]) -> Result<PublicKey, PublicKeyError> {
-    if bytes[0] != 0x02 && bytes[0] != 0x03 {
-        return Err(PublicKeyError::UnsupportedFormat(bytes[0]));
-    }
-    // Big-endian byte arrays compare like the numbers they hold.
-    if bytes[1..] >= FIELD_PRIME[..] {
-        return Err(PublicKeyError::XNotInField);
-    }
-    PublicKey::from_slice(bytes).map_err(|_| PublicKeyError::NotOnCurve)
-}
-
 /// Appends a big-endian u16.
 pub(crate) fn put_u16(out: &mut Vec<u8>, v: u16) {
     out.extend_from_slice(&v.to_be_bytes());
@@ -156,20 +137,5 @@ mod tests {
         );
         // A failed read consumes nothing.
         assert_eq!(r.remaining(), 1);
-    }
-
-    #[test]
-    fn parse_pubkey_names_each_refusal() {
-        let mut k = [0u8; 33];
-        k[0] = 0x04;
-        assert_eq!(parse_pubkey(&k), Err(PublicKeyError::UnsupportedFormat(4)));
-        k[0] = 0x02;
-        k[1..].copy_from_slice(&FIELD_PRIME);
-        assert_eq!(parse_pubkey(&k), Err(PublicKeyError::XNotInField));
-        k[1..].fill(0);
-        k[32] = 5;
-        assert_eq!(parse_pubkey(&k), Err(PublicKeyError::NotOnCurve));
-        k[32] = 1; // x = 1 is on the curve (1 + 7 = 8 is a square mod p)
-        assert!(parse_pubkey(&k).is_ok());
     }
 }

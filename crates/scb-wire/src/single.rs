@@ -4,11 +4,12 @@ use alloc::vec::Vec;
 
 use bitcoin::hashes::Hash;
 use bitcoin::secp256k1::PublicKey;
-use bitcoin::{OutPoint, Transaction, Txid};
+use bitcoin::{OutPoint, Transaction};
 
-use crate::address::{encode_address_list, read_address_list};
-use crate::reader::{parse_pubkey, put_u16, put_u32, put_u64, Reader};
-use crate::tx::{read_tx, write_tx};
+use crate::address::{encode_address_list, encoded_address_list_len};
+use crate::framing::FramedSingle;
+use crate::reader::{put_u16, put_u32, put_u64, Reader};
+use crate::tx::{encoded_tx_len, write_tx};
 use crate::{Address, DecodeError, EncodeError};
 
 /// Bit of the version byte that marks close-tx inputs after the body.
@@ -235,13 +236,6 @@ fn put_locator(out: &mut Vec<u8>, k: KeyLocator) {
     put_u32(out, k.index);
 }
 
-fn read_locator(r: &mut Reader<'_>, field: &'static str) -> Result<KeyLocator, DecodeError> {
-    Ok(KeyLocator {
-        family: r.u32_be(field)?,
-        index: r.u32_be(field)?,
-    })
-}
-
 impl Single {
     /// Appends the plaintext encoding (version byte, u16 length, body) to `out`.
     ///
@@ -353,7 +347,7 @@ impl Single {
                 out.extend_from_slice(&c.tapscript_root.ok_or(EncodeError::MissingTapscriptRoot)?);
             }
         }
-        // lnd writes the length modulo 65,536 (S2); readers ignore it.
+        // lnd writes the length modulo 65,536; readers ignore it.
         let body_len = (out.len() - start - 3) as u16;
         out[start + 1..start + 3].copy_from_slice(&body_len.to_be_bytes());
         Ok(())
@@ -368,9 +362,41 @@ impl Single {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn to_bytes(&self) -> Result<Vec<u8>, EncodeError> {
-        let mut out = Vec::with_capacity(512);
+        let mut out = Vec::with_capacity(self.encoded_len());
         self.encode(&mut out)?;
         Ok(out)
+    }
+
+    /// The number of bytes [`Single::encode`] appends (when it succeeds), without
+    /// encoding: size a buffer once, as LDK's `serialized_length` does.
+    ///
+    /// ```
+    /// # let bytes = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/v3.bin")).unwrap();
+    /// let single = scb_wire::Single::decode(&bytes)?;
+    /// assert_eq!(single.encoded_len(), bytes.len());
+    /// # Ok::<(), scb_wire::DecodeError>(())
+    /// ```
+    pub fn encoded_len(&self) -> usize {
+        // Header (3), initiator, chain hash, funding outpoint (32 + 2), short
+        // channel id (8), node key, address list length (2), capacity (8),
+        // local config (2 + 5 locators of 8), remote config (2 + 5 keys of
+        // 33), shachain root key and locator (33 + 8).
+        const FIXED: usize = 3 + 1 + 32 + 34 + 8 + 33 + 2 + 8 + 42 + 167 + 41;
+        let lease = if self.version == SingleVersion::ScriptEnforcedLease {
+            4
+        } else {
+            0
+        };
+        let close = self.close_tx_inputs.as_ref().map_or(0, |c| {
+            let height = if self.version.is_taproot() { 8 } else { 0 };
+            let root = if self.version == SingleVersion::TapscriptRoot {
+                32
+            } else {
+                0
+            };
+            encoded_tx_len(&c.commit_tx) + 2 + c.commit_sig.len() + height + root
+        });
+        FIXED + encoded_address_list_len(&self.addresses) + lease + close
     }
 
     /// Decodes one single from the start of `bytes`; returns it and the number
@@ -389,7 +415,7 @@ impl Single {
     pub fn decode_prefix(bytes: &[u8]) -> Result<(Self, usize), DecodeError> {
         let mut r = Reader::new(bytes);
         let framed = FramedSingle::read(&mut r)?;
-        let keys = framed.parse_keys()?;
+        let keys = framed.keys().check()?;
         Ok((framed.assemble(&keys), r.position()))
     }
 
@@ -409,472 +435,33 @@ impl Single {
     }
 }
 
-/// A compressed public key whose 33 bytes are framed but not yet checked on
-/// the curve, with the field name and offset its error would carry.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct RawKey {
-    bytes: [u8; 33],
-    field: &'static str,
-    offset: usize,
-}
-
-impl RawKey {
-    fn read(r: &mut Reader<'_>, field: &'static str) -> Result<Self, DecodeError> {
-        let offset = r.offset();
-        Ok(Self {
-            bytes: r.array(field)?,
-            field,
-            offset,
-        })
-    }
-
-    /// Checks the key as lnd (btcec) does; the error names the field and offset.
-    fn parse(&self) -> Result<PublicKey, DecodeError> {
-        parse_pubkey(&self.bytes).map_err(|reason| DecodeError::InvalidPublicKey {
-            field: self.field,
-            offset: self.offset,
-            reason,
-        })
-    }
-}
-
-/// The keys framed so far in one single, in input order (at most 7).
-#[derive(Debug, Default)]
-struct KeyLog {
-    keys: [Option<RawKey>; 7],
-    len: usize,
-}
-
-impl KeyLog {
-    /// Reads a key and records it.
-    fn read(&mut self, r: &mut Reader<'_>, field: &'static str) -> Result<RawKey, DecodeError> {
-        let k = RawKey::read(r, field)?;
-        self.record(k);
-        Ok(k)
-    }
-
-    fn record(&mut self, k: RawKey) {
-        // A single has at most 7 keys; a (never seen) 8th would just not be logged.
-        if let Some(slot) = self.keys.get_mut(self.len) {
-            *slot = Some(k);
-            self.len += 1;
-        }
-    }
-}
-
-/// The parsed keys of one [`FramedSingle`], in input order.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct SingleKeys {
-    remote_node_pub: PublicKey,
-    remote: [PublicKey; 5],
-    shachain: Option<PublicKey>,
-}
-
-/// One single with every structural check done (version, lengths, addresses,
-/// transaction, ...) and its public keys kept as raw bytes.
-///
-/// Decoding is split in two so that a multi can check its keys (the costly
-/// part: a field square root each) in parallel: [`FramedSingle::read`]
-/// frames, [`FramedSingle::parse_keys`] checks the keys, and
-/// [`FramedSingle::assemble`] builds the [`Single`]. Every check reads bytes
-/// before the point where framing stopped, so whenever framing fails after a
-/// bad key the key's error is the first one in input order, and callers
-/// report it first.
-#[derive(Debug, Clone)]
-pub(crate) struct FramedSingle {
-    version: SingleVersion,
-    is_initiator: bool,
-    chain_hash: [u8; 32],
-    funding_outpoint: OutPoint,
-    short_channel_id: ShortChannelId,
-    remote_node_pub: RawKey,
-    addresses: Vec<Address>,
-    capacity: i64,
-    local_chan_cfg: LocalChanConfig,
-    remote_csv_delay: u16,
-    remote_keys: [RawKey; 5],
-    /// `None` for the 33-zero-byte form.
-    shachain_key: Option<RawKey>,
-    shachain_locator: KeyLocator,
-    lease_expiry: Option<u32>,
-    close_tx_inputs: Option<CloseTxInputs>,
-}
-
-impl FramedSingle {
-    /// Frames one single at the reader's position, as lnd's `Deserialize`
-    /// reads it, without checking the public keys on the curve.
-    ///
-    /// When framing fails after a key that does not parse, the key's error is
-    /// returned: it comes first in input order, as in a one-pass decode.
-    pub(crate) fn read(r: &mut Reader<'_>) -> Result<Self, DecodeError> {
-        let mut log = KeyLog::default();
-        Self::read_logged(r, &mut log).map_err(|framing| {
-            log.keys
-                .iter()
-                .flatten()
-                .find_map(|k| k.parse().err())
-                .unwrap_or(framing)
-        })
-    }
-
-    /// The body of [`FramedSingle::read`]; every key read is recorded in `log`.
-    fn read_logged(r: &mut Reader<'_>, log: &mut KeyLog) -> Result<Self, DecodeError> {
-        let version_offset = r.offset();
-        let byte = r.u8("single version")?;
-        let version = SingleVersion::try_from(byte & !CLOSE_TX_FLAG).map_err(|_| {
-            DecodeError::UnknownVersion {
-                field: "single version",
-                version: byte & !CLOSE_TX_FLAG,
-                offset: version_offset,
-            }
-        })?;
-        let _length = r.u16_be("single length")?; // never used by lnd (S2)
-                                                  // lnd: is_initiator is (byte == 1) (S3).
-        let is_initiator = r.u8("is_initiator")? == 1;
-        let chain_hash = r.array("chain hash")?;
-        let txid = r.array("funding txid")?;
-        let vout = r.u16_be("funding output index")?;
-        let short_channel_id = ShortChannelId {
-            block_height: r.u24_be("short channel id block height")?,
-            tx_index: r.u24_be("short channel id tx index")?,
-            output_index: r.u16_be("short channel id output index")?,
-        };
-        let remote_node_pub = log.read(r, "remote node key")?;
-        let list_len = r.u16_be("address list length")?;
-        let list_offset = r.offset();
-        let list = r.take(list_len.into(), "address list")?;
-        let addresses = read_address_list(&mut Reader::with_base(list, list_offset))?;
-        let capacity = i64::from_be_bytes(r.array("capacity")?);
-        let local_chan_cfg = LocalChanConfig {
-            csv_delay: r.u16_be("local csv delay")?,
-            multisig_key: read_locator(r, "local multisig key locator")?,
-            revocation_base_point: read_locator(r, "local revocation base point locator")?,
-            payment_base_point: read_locator(r, "local payment base point locator")?,
-            delay_base_point: read_locator(r, "local delay base point locator")?,
-            htlc_base_point: read_locator(r, "local htlc base point locator")?,
-        };
-        let remote_csv_delay = r.u16_be("remote csv delay")?;
-        let remote_keys = [
-            log.read(r, "remote multisig key")?,
-            log.read(r, "remote revocation base point")?,
-            log.read(r, "remote payment base point")?,
-            log.read(r, "remote delay base point")?,
-            log.read(r, "remote htlc base point")?,
-        ];
-        let sc = RawKey::read(r, "shachain root key")?;
-        let shachain_key = (sc.bytes != [0u8; 33]).then_some(sc);
-        if let Some(k) = shachain_key {
-            log.record(k);
-        }
-        let shachain_locator = read_locator(r, "shachain root key locator")?;
-        let lease_expiry = if version == SingleVersion::ScriptEnforcedLease {
-            Some(r.u32_be("lease expiry")?)
-        } else {
-            None
-        };
-        let close_tx_inputs = if byte & CLOSE_TX_FLAG != 0 {
-            let commit_tx = read_tx(r)?;
-            let sig_len = r.u16_be("commit sig length")?;
-            let commit_sig = r.take(sig_len.into(), "commit sig")?.to_vec();
-            let commit_height = if version.is_taproot() {
-                Some(r.u64_be("commit height")?)
-            } else {
-                None
-            };
-            let tapscript_root = if version == SingleVersion::TapscriptRoot {
-                Some(r.array("tapscript root")?)
-            } else {
-                None
-            };
-            Some(CloseTxInputs {
-                commit_tx,
-                commit_sig,
-                commit_height,
-                tapscript_root,
-            })
-        } else {
-            None
-        };
-        Ok(Self {
-            version,
-            is_initiator,
-            chain_hash,
-            funding_outpoint: OutPoint {
-                txid: Txid::from_byte_array(txid),
-                vout: vout.into(),
-            },
-            short_channel_id,
-            remote_node_pub,
-            addresses,
-            capacity,
-            local_chan_cfg,
-            remote_csv_delay,
-            remote_keys,
-            shachain_key,
-            shachain_locator,
-            lease_expiry,
-            close_tx_inputs,
-        })
-    }
-
-    /// How many keys [`FramedSingle::parse_keys`] checks (6, or 7 with a legacy shachain key).
-    #[cfg(feature = "std")]
-    pub(crate) fn key_count(&self) -> usize {
-        6 + usize::from(self.shachain_key.is_some())
-    }
-
-    /// Checks the keys in input order; the first bad one is the error.
-    pub(crate) fn parse_keys(&self) -> Result<SingleKeys, DecodeError> {
-        let remote_node_pub = self.remote_node_pub.parse()?;
-        let mut remote = [remote_node_pub; 5];
-        for (out, raw) in remote.iter_mut().zip(&self.remote_keys) {
-            *out = raw.parse()?;
-        }
-        let shachain = self.shachain_key.as_ref().map(RawKey::parse).transpose()?;
-        Ok(SingleKeys {
-            remote_node_pub,
-            remote,
-            shachain,
-        })
-    }
-
-    /// Builds the single from its framing and the keys [`FramedSingle::parse_keys`] returned.
-    pub(crate) fn assemble(self, keys: &SingleKeys) -> Single {
-        let [multisig_key, revocation_base_point, payment_base_point, delay_base_point, htlc_base_point] =
-            keys.remote;
-        Single {
-            version: self.version,
-            is_initiator: self.is_initiator,
-            chain_hash: self.chain_hash,
-            funding_outpoint: self.funding_outpoint,
-            short_channel_id: self.short_channel_id,
-            remote_node_pub: keys.remote_node_pub,
-            addresses: self.addresses,
-            capacity: self.capacity,
-            local_chan_cfg: self.local_chan_cfg,
-            remote_chan_cfg: RemoteChanConfig {
-                csv_delay: self.remote_csv_delay,
-                multisig_key,
-                revocation_base_point,
-                payment_base_point,
-                delay_base_point,
-                htlc_base_point,
-            },
-            shachain_root: ShaChainRoot {
-                pubkey: keys.shachain,
-                locator: self.shachain_locator,
-            },
-            lease_expiry: self.lease_expiry,
-            close_tx_inputs: self.close_tx_inputs,
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::error::PublicKeyError;
     use alloc::vec;
 
     /// A v3 single of lnd's vectors (tests/fixtures/v3.bin), 378 bytes.
     const V3: &[u8] = include_bytes!("../tests/fixtures/v3.bin");
 
-    fn eof_at(bytes: &[u8]) -> (&'static str, usize) {
-        match Single::decode(bytes).unwrap_err() {
-            DecodeError::UnexpectedEof { field, offset } => (field, offset),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
     #[test]
-    fn decode_rejects_truncation_naming_each_field() {
-        let list_len = usize::from(u16::from_be_bytes([V3[111], V3[112]]));
-        let l = list_len;
-        for (cut, field, offset) in [
-            (0, "single version", 0),
-            (1, "single length", 1),
-            (2, "single length", 1),
-            (3, "is_initiator", 3),
-            (4, "chain hash", 4),
-            (20, "chain hash", 4),
-            (36, "funding txid", 36),
-            (69, "funding output index", 68),
-            (70, "short channel id block height", 70),
-            (73, "short channel id tx index", 73),
-            (76, "short channel id output index", 76),
-            (78, "remote node key", 78),
-            (111, "address list length", 111),
-            (113, "address list", 113),
-            (113 + l, "capacity", 113 + l),
-            (121 + l, "local csv delay", 121 + l),
-            (123 + l, "local multisig key locator", 123 + l),
-            (131 + l, "local revocation base point locator", 131 + l),
-            (155 + l, "local htlc base point locator", 155 + l),
-            (163 + l, "remote csv delay", 163 + l),
-            (165 + l, "remote multisig key", 165 + l),
-            (297 + l, "remote htlc base point", 297 + l),
-            (330 + l, "shachain root key", 330 + l),
-            (363 + l, "shachain root key locator", 363 + l),
-            (370 + l, "shachain root key locator", 367 + l),
+    fn encoded_len_is_what_encode_writes() {
+        for bytes in [
+            V3,
+            &include_bytes!("../tests/fixtures/close_tx_with_witness.bin")[..],
+            &include_bytes!("../tests/fixtures/v6_close_tx.bin")[..],
         ] {
-            assert_eq!(eof_at(&V3[..cut]), (field, offset), "cut at {cut}");
+            let mut s = Single::decode(bytes).unwrap();
+            assert_eq!(s.encoded_len(), bytes.len());
+            for version in SingleVersion::ALL {
+                s.version = version;
+                if version == SingleVersion::TapscriptRoot {
+                    if let Some(c) = s.close_tx_inputs.as_mut() {
+                        c.tapscript_root.get_or_insert([7; 32]);
+                    }
+                }
+                assert_eq!(s.encoded_len(), s.to_bytes().unwrap().len(), "{version:?}");
+            }
         }
-        assert!(Single::decode(&V3[..371 + l]).is_ok());
-        assert_eq!(V3.len(), 371 + l);
-    }
-
-    #[test]
-    fn decode_rejects_unknown_versions_reporting_them_without_the_flag() {
-        for (byte, version) in [(8u8, 8u8), (9, 9), (0x7f, 127), (0x88, 8), (0xff, 127)] {
-            let mut b = V3.to_vec();
-            b[0] = byte;
-            assert_eq!(
-                Single::decode(&b),
-                Err(DecodeError::UnknownVersion {
-                    field: "single version",
-                    version,
-                    offset: 0
-                })
-            );
-        }
-    }
-
-    #[test]
-    fn decode_ignores_length_prefix_and_trailing_bytes() {
-        for len in [[0u8, 0], [0, 5], [0xff, 0xff]] {
-            let mut b = V3.to_vec();
-            b[1..3].copy_from_slice(&len);
-            b.extend_from_slice(&[1, 2, 3]);
-            let (s, used) = Single::decode_prefix(&b).unwrap();
-            assert_eq!(used, V3.len());
-            assert_eq!(s, Single::decode(V3).unwrap());
-        }
-    }
-
-    #[test]
-    fn initiator_is_true_only_for_byte_one() {
-        for (byte, want) in [(0u8, false), (1, true), (2, false), (0xff, false)] {
-            let mut b = V3.to_vec();
-            b[3] = byte;
-            assert_eq!(
-                Single::decode(&b).unwrap().is_initiator,
-                want,
-                "byte {byte}"
-            );
-        }
-    }
-
-    fn key_error(bytes: &[u8]) -> (&'static str, usize, PublicKeyError) {
-        match Single::decode(bytes).unwrap_err() {
-            DecodeError::InvalidPublicKey {
-                field,
-                offset,
-                reason,
-            } => (field, offset, reason),
-            other => panic!("unexpected {other:?}"),
-        }
-    }
-
-    #[test]
-    fn decode_rejects_bad_keys_naming_field_offset_and_reason() {
-        let l = usize::from(u16::from_be_bytes([V3[111], V3[112]]));
-        let mut b = V3.to_vec();
-        b[78] = 4;
-        assert_eq!(
-            key_error(&b),
-            ("remote node key", 78, PublicKeyError::UnsupportedFormat(4))
-        );
-        let mut b = V3.to_vec();
-        b[79..111].fill(0xff);
-        assert_eq!(
-            key_error(&b),
-            ("remote node key", 78, PublicKeyError::XNotInField)
-        );
-        let mut b = V3.to_vec();
-        b[79..111].fill(0);
-        b[110] = 5;
-        assert_eq!(
-            key_error(&b),
-            ("remote node key", 78, PublicKeyError::NotOnCurve)
-        );
-        for (i, field) in [
-            "remote multisig key",
-            "remote revocation base point",
-            "remote payment base point",
-            "remote delay base point",
-            "remote htlc base point",
-        ]
-        .into_iter()
-        .enumerate()
-        {
-            let at = 165 + l + 33 * i;
-            let mut b = V3.to_vec();
-            b[at] = 7;
-            assert_eq!(
-                key_error(&b),
-                (field, at, PublicKeyError::UnsupportedFormat(7))
-            );
-        }
-        // A shachain key of zeros but one byte is parsed (and refused).
-        let at = 330 + l;
-        let mut b = V3.to_vec();
-        b[at..at + 33].fill(0);
-        b[at + 32] = 1;
-        assert_eq!(
-            key_error(&b),
-            (
-                "shachain root key",
-                at,
-                PublicKeyError::UnsupportedFormat(0)
-            )
-        );
-        // All zeros: no key.
-        b[at + 32] = 0;
-        assert_eq!(Single::decode(&b).unwrap().shachain_root.pubkey, None);
-    }
-
-    #[test]
-    fn decode_rejects_address_list_past_the_end() {
-        let mut b = V3[..371].to_vec();
-        b[111..113].copy_from_slice(&500u16.to_be_bytes());
-        assert_eq!(eof_at(&b), ("address list", 113));
-    }
-
-    #[test]
-    fn decode_reports_bad_address_at_its_absolute_offset() {
-        let mut b = V3.to_vec();
-        // Replace the list with one truncated IPv4 entry of 3 bytes.
-        let l = usize::from(u16::from_be_bytes([V3[111], V3[112]]));
-        b.splice(111..113 + l, [0, 3, 1, 10, 0]);
-        assert_eq!(
-            Single::decode(&b),
-            Err(DecodeError::BadAddress {
-                field: "ipv4 address",
-                offset: 113
-            })
-        );
-    }
-
-    #[test]
-    fn version_specific_fields_are_read_only_for_their_versions() {
-        let base = Single::decode(V3).unwrap();
-        // v4: lease expiry after the shachain root.
-        let mut b = V3.to_vec();
-        b[0] = 4;
-        b.extend_from_slice(&7u32.to_be_bytes());
-        assert_eq!(Single::decode(&b).unwrap().lease_expiry, Some(7));
-        b.truncate(b.len() - 1);
-        assert_eq!(eof_at(&b), ("lease expiry", V3.len()));
-        // v3 never reads it: the same bytes as v3 leave 4 trailing bytes.
-        b[0] = 3;
-        assert_eq!(Single::decode(&b).unwrap(), base);
-    }
-
-    #[test]
-    fn close_tx_flag_without_inputs_is_eof_in_the_transaction() {
-        let mut b = V3.to_vec();
-        b[0] |= CLOSE_TX_FLAG;
-        assert_eq!(eof_at(&b), ("commit tx version", V3.len()));
     }
 
     #[test]

@@ -213,6 +213,50 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
     out.extend_from_slice(b);
 }
 
+fn varint_len(v: usize) -> usize {
+    match v {
+        0..=0xfc => 1,
+        0xfd..=0xffff => 3,
+        0x1_0000..=0xffff_ffff => 5,
+        _ => 9,
+    }
+}
+
+fn bytes_len(b: &[u8]) -> usize {
+    varint_len(b.len()) + b.len()
+}
+
+/// The number of bytes [`write_tx`] appends (when it succeeds).
+pub(crate) fn encoded_tx_len(tx: &Transaction) -> usize {
+    let segwit = tx.input.iter().any(|i| !i.witness.is_empty());
+    let inputs: usize = tx
+        .input
+        .iter()
+        .map(|i| 32 + 4 + bytes_len(i.script_sig.as_bytes()) + 4)
+        .sum();
+    let outputs: usize = tx
+        .output
+        .iter()
+        .map(|o| 8 + bytes_len(o.script_pubkey.as_bytes()))
+        .sum();
+    let witnesses: usize = if segwit {
+        tx.input
+            .iter()
+            .map(|i| varint_len(i.witness.len()) + i.witness.iter().map(bytes_len).sum::<usize>())
+            .sum()
+    } else {
+        0
+    };
+    let marker = if segwit { 2 } else { 0 };
+    4 + marker
+        + varint_len(tx.input.len())
+        + inputs
+        + varint_len(tx.output.len())
+        + outputs
+        + witnesses
+        + 4
+}
+
 /// Writes a transaction as btcd's `MsgTx.Serialize` does (segwit form only
 /// when some input has a witness). A transaction with no inputs is refused:
 /// lnd writes it, but no btcd-rules reader can read it back (S15).
@@ -283,6 +327,23 @@ mod tests {
         let mut out = Vec::new();
         write_tx(&tx, &mut out).unwrap();
         assert_eq!(out, bytes);
+        assert_eq!(encoded_tx_len(&tx), bytes.len());
+    }
+
+    #[test]
+    fn encoded_len_counts_multi_byte_varints() {
+        let mut tx = read(&plain_tx()).unwrap();
+        for (script, items) in [(0xfc, 1), (0xfd, 0xfc), (0x1_0000, 0xfd)] {
+            tx.output[0].script_pubkey = bitcoin::ScriptBuf::from(vec![0x51; script]);
+            tx.input[0].witness = bitcoin::Witness::from_slice(&vec![vec![1u8]; items]);
+            let mut out = Vec::new();
+            write_tx(&tx, &mut out).unwrap();
+            assert_eq!(
+                encoded_tx_len(&tx),
+                out.len(),
+                "script {script}, {items} items"
+            );
+        }
     }
 
     #[test]
@@ -338,6 +399,7 @@ mod tests {
         let mut out = Vec::new();
         write_tx(&tx, &mut out).unwrap();
         assert_eq!(out, bytes);
+        assert_eq!(encoded_tx_len(&tx), bytes.len());
     }
 
     #[test]

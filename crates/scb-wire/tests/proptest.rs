@@ -12,8 +12,9 @@ use bitcoin::{Amount, OutPoint, ScriptBuf, Sequence, Transaction, TxIn, TxOut, T
 use proptest::collection::vec;
 use proptest::prelude::*;
 use scb_wire::{
-    decode_address_list, encode_address_list, Address, CloseTxInputs, KeyLocator, LocalChanConfig,
-    Multi, RemoteChanConfig, ShaChainRoot, ShortChannelId, Single, SingleVersion,
+    decode_address_list, encode_address_list, encoded_address_list_len, Address, CloseTxInputs,
+    KeyLocator, LocalChanConfig, Multi, RemoteChanConfig, ShaChainRoot, ShortChannelId, Single,
+    SingleVersion,
 };
 
 fn keys() -> &'static [PublicKey] {
@@ -217,6 +218,7 @@ proptest! {
         let bytes = s.to_bytes().unwrap();
         let (back, used) = Single::decode_prefix(&bytes).unwrap();
         prop_assert_eq!(used, bytes.len());
+        prop_assert_eq!(s.encoded_len(), bytes.len());
         prop_assert_eq!(&back, &s);
         prop_assert_eq!(back.to_bytes().unwrap(), bytes);
     }
@@ -234,6 +236,7 @@ proptest! {
         let m = Multi { singles };
         let mut bytes = m.to_bytes().unwrap();
         let clean = bytes.clone();
+        prop_assert_eq!(m.encoded_len(), clean.len());
         bytes.extend(junk); // trailing bytes are ignored
         let back = Multi::decode(&bytes).unwrap();
         prop_assert_eq!(&back, &m);
@@ -247,6 +250,7 @@ proptest! {
     fn address_list_round_trips(list in address_list()) {
         let mut bytes = Vec::new();
         encode_address_list(&list, &mut bytes).unwrap();
+        prop_assert_eq!(encoded_address_list_len(&list), bytes.len());
         prop_assert_eq!(decode_address_list(&bytes).unwrap(), list.clone());
         for a in &list {
             if matches!(a, Address::Dns { host, .. } if std::str::from_utf8(host).is_err()) {

@@ -4,6 +4,7 @@ use bitcoin::hex::DisplayHex;
 use scb_wire::MultiDecodeOptions;
 
 use crate::cli::{DumpArgs, DumpFormat};
+use crate::cmd::derive_keys;
 use crate::error::CliResult;
 use crate::input::{decrypt, open_multi, open_single, read_input};
 use crate::key::resolve;
@@ -14,6 +15,11 @@ use crate::util::{emit, to_json};
 pub fn run(args: &DumpArgs) -> CliResult {
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
+    if args.format == DumpFormat::Hex && args.derive_keys {
+        return Err(crate::error::CliError::usage(
+            "--derive-keys cannot be combined with --format hex",
+        ));
+    }
     if args.format == DumpFormat::Hex {
         // Check it decodes first, so garbage that happens to decrypt is reported.
         if args.single {
@@ -35,6 +41,10 @@ pub fn run(args: &DumpArgs) -> CliResult {
             single_text(&mut out, "channel", &single);
             out
         };
+        if args.derive_keys {
+            let singles = std::slice::from_ref(&single);
+            return emit(&derive_keys::extend(text, args.format, singles, &key)?);
+        }
         return emit(&text);
     }
     let (multi, skipped) = open_multi(&input, &key, options(args))?;
@@ -48,6 +58,14 @@ pub fn run(args: &DumpArgs) -> CliResult {
         DumpFormat::Json => to_json(&multi)?,
         _ => multi_text(&input.label, &multi),
     };
+    if args.derive_keys {
+        return emit(&derive_keys::extend(
+            text,
+            args.format,
+            &multi.singles,
+            &key,
+        )?);
+    }
     emit(&text)
 }
 

@@ -2,13 +2,16 @@
 
 pub mod archive;
 pub mod create;
+pub mod derive_keys;
 pub mod diff;
 pub mod dump;
 pub mod filter;
+pub mod force_close;
 pub mod merge;
 pub mod replicate;
 pub mod restore_plan;
 pub mod seed;
+pub mod trigger_close;
 pub mod verify;
 pub mod write;
 
@@ -30,5 +33,7 @@ pub fn run(command: &Command) -> CliResult {
         Command::Filter(a) => filter::run(a),
         Command::Watch(a) => replicate::watch(a),
         Command::Fetch(a) => replicate::fetch(a),
+        Command::ForceClose(a) => force_close::run(a),
+        Command::TriggerClose(a) => trigger_close::run(a),
     }
 }

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use scb_replicate::{
     fetch_latest, fetch_version, replicate_once, CancellationToken, Destination, Retention,
-    VerifiedInfo, Verifier, WatchConfig, Watcher,
+    ShrinkGuard, VerifiedInfo, Verifier, WatchConfig, Watcher,
 };
 
 use crate::cli::{FetchArgs, WatchArgs};
@@ -37,8 +37,9 @@ pub fn watch(args: &WatchArgs) -> CliResult {
     let key = resolve_optional(&args.key, false, false)?;
     if key.is_none() {
         eprintln!(
-            "warning: no key given: copies are not verified before they are pushed \
-             (give --rootkey-file or SCB_ROOTKEY so a bad file never replaces a good copy)"
+            "warning: no key given: copies are not verified before they are pushed, and a \
+             file that lost its channels is not noticed (give --rootkey-file or SCB_ROOTKEY \
+             so a bad or emptied file never replaces a good copy)"
         );
     }
     let destinations = args
@@ -57,6 +58,9 @@ pub fn watch(args: &WatchArgs) -> CliResult {
         retention = retention.and_newer_than(age);
     }
     config.retention = retention;
+    if args.allow_shrink {
+        config.shrink = ShrinkGuard::allow();
+    }
     let json = args.json;
     let print = move |o: &scb_replicate::ReplicationOutcome| {
         let line = if json {

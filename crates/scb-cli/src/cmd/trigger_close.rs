@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bitcoin::secp256k1::PublicKey;
 use bitcoin::OutPoint;
-use scb_crypto::RootKeyRing;
+use clap::Args;
 use scb_rescue::peer::PeerAddress;
 use scb_rescue::{
     trigger_close_with_progress, ChannelReport, ChannelTarget, Outcome, TriggerCloseOptions,
@@ -16,11 +16,58 @@ use scb_rescue::{
 use scb_wire::{KeyLocator, MultiDecodeOptions};
 use serde::Serialize;
 
-use crate::cli::{Format, TriggerCloseArgs};
+use crate::cli::Format;
 use crate::error::{chain, CliError, CliResult};
 use crate::input::{open_multi, open_single, read_input};
-use crate::key::resolve;
+use crate::key::{resolve, KeyArgs};
 use crate::util::{emit, printable, progress, to_json};
+
+/// Help text after the options.
+pub const AFTER_HELP: &str = "\
+Examples:
+  scb trigger-close channel.backup --network mainnet --aezeed
+  scb trigger-close channel.backup --network mainnet --rootkey-file rootkey.xprv \\
+      --peer-address 02abc...@203.0.113.7:9735 --tor-proxy 127.0.0.1:9050 --format json
+
+Connects to each channel's peer as your node (key family 6, index 0 of the seed) and
+sends the channel_reestablish of a channel restored from a backup, as lnd's restore
+does: a peer that gets it publishes its latest commitment, whose output paying you
+`scb sweep` then spends (docs/recovery.md, \"Recovery without lnd\"). Nothing is
+signed or broadcast. Every channel is tried and reported: reestablish_sent,
+unreachable, handshake_failed or no_address. Exit code 1 when any channel was not
+reached (the report is printed in full first). Safe to run again.";
+
+/// `scb trigger-close`.
+#[derive(Args, Debug)]
+pub struct TriggerCloseArgs {
+    /// The backup file (binary or hex text); `-` reads stdin.
+    pub file: String,
+    /// The input is one packed single, not a multi.
+    #[arg(long)]
+    pub single: bool,
+    /// Only these channels, by funding outpoint (repeatable). One that matches no
+    /// channel is an error.
+    #[arg(long, value_name = "TXID:VOUT")]
+    pub channel: Vec<String>,
+    /// An address to try first for a peer (repeatable): PUBKEY@HOST:PORT, with
+    /// [v6]:PORT for IPv6 and a .onion host for Tor (needs --tor-proxy).
+    #[arg(long, value_name = "PUBKEY@HOST:PORT")]
+    pub peer_address: Vec<String>,
+    /// A SOCKS5 proxy (Tor's, usually 127.0.0.1:9050): every connection goes through it.
+    #[arg(long, value_name = "HOST:PORT")]
+    pub tor_proxy: Option<String>,
+    /// Seconds to connect to an address, and again for the whole conversation.
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub timeout: u64,
+    /// How many peers are talked to at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub concurrency: usize,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Text)]
+    pub format: Format,
+    #[command(flatten)]
+    pub key: KeyArgs,
+}
 
 /// lnd's node key: family 6, index 0.
 const NODE_KEY: KeyLocator = KeyLocator {
@@ -98,7 +145,10 @@ fn text(file: &str, reports: &[ChannelReport]) -> String {
     }
     let summary: Vec<String> = counts.iter().map(|(o, n)| format!("{n} {o}")).collect();
     let _ = writeln!(out, "\n{}", summary.join(", "));
-    if reports.iter().any(|r| r.outcome == Outcome::ReestablishSent) {
+    if reports
+        .iter()
+        .any(|r| r.outcome == Outcome::ReestablishSent)
+    {
         out.push_str(
             "next: wait for each peer's commitment to confirm, then spend your balance \
              with `scb sweep` (docs/recovery.md)\n",
@@ -165,8 +215,7 @@ pub fn run(args: &TriggerCloseArgs) -> CliResult {
         singles.retain(|s| wanted.contains(&s.funding_outpoint));
     }
 
-    let ring = RootKeyRing::from_xpriv(&key.master_xpriv()?, key.network)
-        .map_err(|e| CliError::Key(chain(&e)))?;
+    let ring = key.root_key_ring()?;
     let node = ring
         .derive_private_key(NODE_KEY)
         .map_err(|e| CliError::Key(format!("node key: {}", chain(&e))))?;
@@ -174,7 +223,7 @@ pub fn run(args: &TriggerCloseArgs) -> CliResult {
         .iter()
         .map(|s| ChannelTarget::from_single(s, &ring))
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Key(chain(&e)))?;
+        .map_err(|e| CliError::Failed(format!("{}: {}", input.label, chain(&e))))?;
 
     let options = TriggerCloseOptions {
         timeout: Duration::from_secs(args.timeout),

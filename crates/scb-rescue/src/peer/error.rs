@@ -98,23 +98,3 @@ pub enum PeerError {
         bit: usize,
     },
 }
-
-/// Why `trigger_close` could not start. Once it starts talking to peers
-/// it no longer fails: every channel gets a report instead.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum TriggerCloseError {
-    /// A channel key could not be derived from the seed.
-    #[error("cannot derive key {family}/{index} for channel {funding_outpoint}")]
-    KeyDerivation {
-        /// The channel's funding outpoint.
-        funding_outpoint: bitcoin::OutPoint,
-        /// Key family.
-        family: u32,
-        /// Key index.
-        index: u32,
-        /// The key ring's error.
-        #[source]
-        source: Box<dyn std::error::Error + Send + Sync>,
-    },
-}
