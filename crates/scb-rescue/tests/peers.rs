@@ -9,7 +9,9 @@ use std::time::{Duration, Instant};
 
 use common::{key, pubkey, scripted_peer, target, Script};
 use scb_rescue::peer::PeerAddress;
-use scb_rescue::{trigger_close, ChannelReport, Outcome, TriggerCloseOptions};
+use scb_rescue::{
+    trigger_close, trigger_close_with_progress, ChannelReport, Outcome, TriggerCloseOptions,
+};
 
 fn options(timeout_ms: u64) -> TriggerCloseOptions {
     TriggerCloseOptions {
@@ -178,7 +180,15 @@ async fn every_channel_gets_its_own_report_in_order_whatever_the_others_do() {
     ];
     let mut opts = options(1_000);
     opts.concurrency = 2;
-    let reports = trigger_close(&our_key(), &targets, &opts).await;
+    let progress = std::cell::RefCell::new(Vec::new());
+    let reports = trigger_close_with_progress(&our_key(), &targets, &opts, |done| {
+        progress.borrow_mut().push(done.len());
+    })
+    .await;
+    // One call per peer (five peers), with all of that peer's channels.
+    let mut calls = progress.into_inner();
+    calls.sort_unstable();
+    assert_eq!(calls, [1, 1, 1, 1, 2]);
     let outcomes: Vec<Outcome> = reports.iter().map(|r| r.outcome).collect();
     assert_eq!(
         outcomes,
