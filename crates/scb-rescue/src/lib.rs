@@ -1,6 +1,6 @@
 //! From an lnd static channel backup and its seed to coins, without lnd.
 //!
-//! The normal path: [`trigger_close`] connects to each channel's peer as our
+//! The normal path: [`trigger_close()`] connects to each channel's peer as our
 //! node (BOLT 8) and sends the `channel_reestablish` of a channel restored
 //! from a backup, which asks the peer to publish its latest commitment
 //! (docs/recovery.md, "Recovery without lnd").

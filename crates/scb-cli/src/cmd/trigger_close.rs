@@ -50,7 +50,7 @@ pub struct TriggerCloseArgs {
     #[arg(long, value_name = "TXID:VOUT")]
     pub channel: Vec<String>,
     /// An address to try first for a peer (repeatable): PUBKEY@HOST:PORT, with
-    /// [v6]:PORT for IPv6 and a .onion host for Tor (needs --tor-proxy).
+    /// an IPv6 address in brackets, a .onion host for Tor (needs --tor-proxy).
     #[arg(long, value_name = "PUBKEY@HOST:PORT")]
     pub peer_address: Vec<String>,
     /// A SOCKS5 proxy (Tor's, usually 127.0.0.1:9050): every connection goes through it.
