@@ -136,3 +136,33 @@ fn a_key_that_cannot_be_derived_names_the_channel() {
         "{e}"
     );
 }
+
+mod common;
+
+#[tokio::test]
+async fn ldk_accepts_the_restored_message_from_a_real_key_ring_and_answers_it() {
+    let node = common::ldk::node("ldk restored").await;
+    let mut s = single(SingleVersion::AnchorsZeroFeeHtlcTx, false);
+    s.remote_node_pub = node.node_id;
+    s.addresses = vec![scb_wire::Address::Ipv4 {
+        ip: [127, 0, 0, 1].into(),
+        port: node.addr.port(),
+    }];
+    let target = ChannelTarget::from_single(&s, &ring()).unwrap();
+    let our_node = *ring().derive_private_key(loc(6, 0)).unwrap().secret_key();
+    let options = scb_rescue::TriggerCloseOptions {
+        timeout: std::time::Duration::from_secs(10),
+        ..Default::default()
+    };
+    let reports = scb_rescue::trigger_close(&our_node, &[target], &options).await;
+    let r = &reports[0];
+    assert_eq!(r.outcome, scb_rescue::Outcome::ReestablishSent, "{r:?}");
+    assert!(r.peer_reestablish, "{r:?}");
+    assert!(
+        r.peer_error.as_deref().unwrap().contains("No such channel"),
+        "{r:?}"
+    );
+    let log = node.log.0.lock().unwrap().join("\n");
+    let our_id = PublicKey::from_secret_key(&Secp256k1::new(), &our_node);
+    assert!(log.contains(&our_id.to_string()), "{log}");
+}
