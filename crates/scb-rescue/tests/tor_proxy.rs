@@ -88,7 +88,7 @@ async fn onion_and_dns_addresses_go_through_the_proxy_by_name() {
         .unwrap()
         .to_string();
     assert!(host.ends_with(".onion:9735"), "{host}");
-    assert_eq!(*asked.lock().unwrap(), [host.clone()]);
+    assert_eq!(*asked.lock().unwrap(), std::slice::from_ref(&host));
     assert_eq!(reports[0].address.as_deref(), Some(host.as_str()));
 
     // A DNS name is handed to the proxy unresolved.
