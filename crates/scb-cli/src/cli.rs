@@ -15,6 +15,9 @@ Key sources (exactly one; most commands need the key):
   --aezeed              lnd's 24 words at a hidden prompt, or SCB_AEZEED / SCB_AEZEED_PASSPHRASE
   --bip39               a BIP39 mnemonic at a hidden prompt, or SCB_BIP39 / SCB_BIP39_PASSPHRASE
   (nothing)             a hidden prompt for the root key when stdin is a terminal
+  --hsm-secret-file PATH  Core Lightning: the node's hsm_secret; the file is an emergency.recover
+                        (binary, hex or clnemerg1...); passphrase from SCB_HSM_SECRET_PASSPHRASE
+                        or a hidden prompt (dump, verify, restore-plan, diff, create)
   --network             mainnet (default), testnet, testnet4, signet, regtest or simnet
 
 Exit codes:
@@ -406,7 +409,8 @@ pub struct WatchArgs {
 pub struct FetchArgs {
     /// The destination to fetch from (directory or object store URL).
     pub url: String,
-    /// Where to write the copy (crash-safe, mode 0600).
+    /// Where to write the copy (the guarded write: an existing file is archived, and one
+    /// losing channels or not opening with the key is replaced only when allowed).
     #[arg(long, value_name = "FILE")]
     pub out: PathBuf,
     /// A history version (full name, time stamp or hash prefix) instead of the latest.
@@ -414,4 +418,6 @@ pub struct FetchArgs {
     pub version: Option<String>,
     #[command(flatten)]
     pub key: KeyArgs,
+    #[command(flatten)]
+    pub write: WriteArgs,
 }

@@ -3,6 +3,8 @@
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
+use scb_store::Unreadable;
+
 /// Exit code of a successful run.
 pub const EXIT_OK: u8 = 0;
 /// Exit code when the operation failed (bad file, wrong key, I/O error, ...).
@@ -40,30 +42,15 @@ pub enum CliError {
         /// Why.
         reason: String,
     },
-    /// The key is known to be wrong (another network's key opens the file,
-    /// or the file is intact according to its manifest).
-    #[error("{path}: wrong key: {reason}")]
-    WrongKey {
+    /// The file does not open under the key: the store's verdict (wrong key, corrupted,
+    /// one of the two) and its evidence, rendered.
+    #[error("{path}: {}: {reason}", verdict_class(*.verdict))]
+    Unopened {
         /// The file.
         path: String,
-        /// How we know.
-        reason: String,
-    },
-    /// The file is known to be damaged (its manifest disagrees, or it
-    /// decrypted but does not decode).
-    #[error("{path}: corrupted backup: {reason}")]
-    Corrupted {
-        /// The file.
-        path: String,
-        /// What is wrong.
-        reason: String,
-    },
-    /// Decryption failed and nothing tells a wrong key from damaged bytes.
-    #[error("{path}: wrong key or corrupted file: {reason}")]
-    WrongKeyOrCorrupted {
-        /// The file.
-        path: String,
-        /// What was tried.
+        /// The store's verdict.
+        verdict: Unreadable,
+        /// How we know, phrased for the user.
         reason: String,
     },
     /// The key material could not be turned into a backup key.
@@ -113,6 +100,17 @@ pub fn chain(err: &dyn std::error::Error) -> String {
         cur = e.source();
     }
     out
+}
+
+/// The words a message uses for a verdict of the store.
+fn verdict_class(verdict: Unreadable) -> &'static str {
+    match verdict {
+        Unreadable::WrongKey => "wrong key",
+        Unreadable::Corrupted | Unreadable::Undecodable => "corrupted backup",
+        Unreadable::Empty | Unreadable::NotABackup => "not a backup",
+        // Truncated (too short to tell) and anything a newer store adds.
+        _ => "wrong key or corrupted file",
+    }
 }
 
 /// The result type of the commands.

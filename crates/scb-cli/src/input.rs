@@ -2,12 +2,13 @@
 //! file, an unreadable file, something that is not a backup, a wrong key and a
 //! corrupted file apart wherever the bytes allow it.
 
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 use bitcoin::hex::FromHex;
-use scb_crypto::{Network, UnpackError, Zeroizing, NONCE_LEN, OVERHEAD};
-use scb_store::{Manifest, MANIFEST_SUFFIX};
+use scb_crypto::{Zeroizing, EMPTY_MULTI_PACKED_LEN, NONCE_LEN};
+use scb_store::{
+    Diagnosis, Evidence, InputKind, MultiFile, MultiFileOptions, Probe, StoreError, Unreadable,
+};
 use scb_wire::{Multi, MultiDecodeOptions, Single, SkippedSingle};
 
 use crate::error::{CliError, CliResult};
@@ -26,21 +27,17 @@ pub struct Input {
     pub was_hex: bool,
 }
 
-/// Reads `arg` (a path, or `-` for stdin). Hex text (as `lncli exportchanbackup`
-/// prints it) is decoded to bytes.
+/// Reads `arg` (a path, or `-` for stdin), bounded as a backup. Hex text (as
+/// `lncli exportchanbackup` prints it) is decoded to bytes.
 pub fn read_input(arg: &str) -> CliResult<Input> {
     let (label, path, raw) = if arg == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .read_to_end(&mut buf)
-            .map_err(|e| CliError::Unreadable {
-                path: "<stdin>".into(),
-                reason: e.to_string(),
-            })?;
-        ("<stdin>".to_owned(), None, buf)
+        let raw =
+            scb_store::read_stdin(InputKind::Backup).map_err(|e| read_error("<stdin>", &e))?;
+        ("<stdin>".to_owned(), None, raw)
     } else {
         let path = PathBuf::from(arg);
-        (arg.to_owned(), Some(path.clone()), read_file(arg, &path)?)
+        let raw = read_file(arg, &path, InputKind::Backup)?;
+        (arg.to_owned(), Some(path), raw)
     };
     let (bytes, was_hex) = match decode_hex_text(&raw) {
         Some(b) => (b, true),
@@ -54,33 +51,57 @@ pub fn read_input(arg: &str) -> CliResult<Input> {
     })
 }
 
-/// Reads a whole file, mapping the operating system's errors to the CLI's classes.
-pub fn read_file(label: &str, path: &Path) -> CliResult<Vec<u8>> {
-    if path.is_dir() {
-        return Err(CliError::Unreadable {
+/// Reads a whole input file with the store's bounded read for `kind`.
+pub fn read_file(label: &str, path: &Path, kind: InputKind) -> CliResult<Vec<u8>> {
+    scb_store::read_input_file(path, kind).map_err(|e| read_error(label, &e))
+}
+
+/// The CLI's class for a failed bounded read.
+pub fn read_error(label: &str, e: &StoreError) -> CliError {
+    if e.is_not_found() {
+        return CliError::NotFound {
             path: label.to_owned(),
-            reason: "is a directory".into(),
-        });
+        };
     }
-    std::fs::read(path).map_err(|e| match e.kind() {
-        std::io::ErrorKind::NotFound => CliError::NotFound {
-            path: label.to_owned(),
-        },
-        std::io::ErrorKind::PermissionDenied => CliError::Unreadable {
-            path: label.to_owned(),
-            reason: "permission denied".into(),
-        },
-        _ => CliError::Unreadable {
-            path: label.to_owned(),
-            reason: e.to_string(),
-        },
-    })
+    CliError::Unreadable {
+        path: label.to_owned(),
+        reason: read_reason(e),
+    }
+}
+
+/// Why a bounded read failed, without the path.
+pub fn read_reason(e: &StoreError) -> String {
+    match e {
+        StoreError::NotRegular {
+            what: "a directory",
+            ..
+        } => "is a directory".into(),
+        StoreError::NotRegular { what, .. } => format!("is {what}, not a regular file"),
+        StoreError::TooLarge { limit, .. } => {
+            format!("larger than the {} MiB limit", limit.div_ceil(1 << 20))
+        }
+        StoreError::Read { source, .. }
+            if source.kind() == std::io::ErrorKind::PermissionDenied =>
+        {
+            "permission denied".into()
+        }
+        StoreError::Read { source, .. } => source.to_string(),
+        other => other.to_string(),
+    }
 }
 
 /// Decodes hex text (whitespace allowed around and between lines); `None` when the
 /// bytes are not entirely hex digits. A binary packed backup is never all hex digits
 /// in practice: its 24-byte random nonce alone would have to be.
 fn decode_hex_text(raw: &[u8]) -> Option<Vec<u8>> {
+    // Binary input fails this at its first non-hex byte, before anything is allocated:
+    // reading a backup never needs twice its size.
+    if !raw
+        .iter()
+        .all(|b| b.is_ascii_hexdigit() || b.is_ascii_whitespace())
+    {
+        return None;
+    }
     let digits: Vec<u8> = raw
         .iter()
         .copied()
@@ -96,145 +117,129 @@ fn decode_hex_text(raw: &[u8]) -> Option<Vec<u8>> {
     Vec::<u8>::from_hex(text).ok()
 }
 
-/// The sidecar manifest of `path`, if one exists and parses.
-pub fn manifest_of(path: &Path) -> Option<Manifest> {
-    let name = path.file_name()?.to_str()?;
-    let manifest = path.with_file_name(format!("{name}{MANIFEST_SUFFIX}"));
-    let bytes = std::fs::read(manifest).ok()?;
-    Manifest::parse(&bytes).ok()
+/// The store's view of the file an input came from (its manifest and archive), when it
+/// has a usable file name.
+pub fn backup_file(path: &Path) -> Option<MultiFile> {
+    MultiFile::new(path, MultiFileOptions::default()).ok()
 }
 
-/// The newest of the last few archive entries of `path` that `key` opens.
-fn archive_opening(path: &Path, key: &ResolvedKey) -> Option<String> {
-    let entries = scb_store::Archive::for_backup(path).ok()?.list().ok()?;
-    entries.iter().rev().take(3).find_map(|e| {
-        let bytes = std::fs::read(&e.path).ok()?;
-        key.key.decrypt(&bytes).ok().map(|_| e.name.clone())
-    })
-}
-
-fn looks_like_text(bytes: &[u8]) -> bool {
-    !bytes.is_empty()
-        && std::str::from_utf8(bytes)
-            .is_ok_and(|s| s.chars().all(|c| !c.is_control() || c.is_whitespace()))
-}
-
-fn network_flag(n: Network) -> &'static str {
-    n.as_str()
-}
-
-/// Decrypts `input` with `key`, diagnosing failures.
+/// Decrypts `input` with `key`; the store diagnoses failures, this renders them.
 pub fn decrypt(input: &Input, key: &ResolvedKey) -> CliResult<Zeroizing<Vec<u8>>> {
-    let bytes = &input.bytes;
-    let label = &input.label;
-    if bytes.is_empty() {
-        return Err(CliError::NotABackup {
-            path: label.clone(),
-            reason: "the file is empty (0 bytes)".into(),
-        });
-    }
-    if bytes.len() < NONCE_LEN {
-        return Err(CliError::NotABackup {
-            path: label.clone(),
-            reason: format!(
-                "{} bytes is shorter than the {NONCE_LEN}-byte nonce every packed backup starts with",
-                bytes.len()
-            ),
-        });
-    }
-    match key.key.decrypt(bytes) {
-        Ok(plain) => Ok(plain),
-        Err(UnpackError::Authentication) => Err(diagnose_auth_failure(input, key)),
-        Err(e) => Err(CliError::failed(label, &e)),
-    }
+    let other = key.other_coin_type();
+    let file = input.path.as_deref().and_then(backup_file);
+    let probe = Probe {
+        file: file.as_ref(),
+        other_network: other.as_ref().map(|(n, k)| (*n, k)),
+        was_text: input.was_hex,
+    };
+    scb_store::open_packed(&input.bytes, &key.key, &probe)
+        .map_err(|d| render_diagnosis(&input.label, &d, key))
 }
 
-fn diagnose_auth_failure(input: &Input, key: &ResolvedKey) -> CliError {
-    let label = input.label.clone();
-    let bytes = &input.bytes;
-    if let Some((other, other_key)) = key.other_coin_type() {
-        if other_key.decrypt(bytes).is_ok() {
-            return CliError::WrongKey {
-                path: label,
-                reason: format!(
-                    "it opens with this key on --network {} (coin type {}), not on {}",
-                    network_flag(other),
-                    other.coin_type(),
-                    key.network
-                ),
+/// The one-line error for a diagnosis of `label` under `key`.
+pub fn render_diagnosis(label: &str, d: &Diagnosis, key: &ResolvedKey) -> CliError {
+    let path = label.to_owned();
+    match &d.evidence {
+        Evidence::ShorterThanNonce { len } => CliError::NotABackup {
+            path,
+            reason: format!(
+                "{len} bytes is shorter than the {NONCE_LEN}-byte nonce every packed backup starts with"
+            ),
+        },
+        Evidence::OtherNetwork { network } => CliError::Unopened {
+            path,
+            verdict: d.verdict,
+            reason: format!(
+                "it opens with this key on --network {} (coin type {}), not on {}",
+                network.as_str(),
+                network.coin_type(),
+                key.network
+            ),
+        },
+        Evidence::Text { json } => CliError::NotABackup {
+            path,
+            reason: format!(
+                "the file is text, not an encrypted backup{}",
+                if *json {
+                    " (JSON? `scb create --from-json` turns JSON into a backup)"
+                } else {
+                    ""
+                }
+            ),
+        },
+        Evidence::MatchesManifest { sequence } => CliError::Unopened {
+            path,
+            verdict: d.verdict,
+            reason: format!(
+                "the file matches its manifest (sequence {sequence}), so it is intact and \
+                 key {} ({}, {}) is not the one it was written with",
+                key.key.id(),
+                key.source.label(),
+                key.network
+            ),
+        },
+        Evidence::ManifestLength { len, manifest_len } => CliError::Unopened {
+            path,
+            verdict: d.verdict,
+            reason: format!(
+                "the file is {len} bytes but its manifest records {manifest_len} (truncated or \
+                 replaced); decryption failed"
+            ),
+        },
+        Evidence::DiffersFromManifest => CliError::Unopened {
+            path,
+            verdict: d.verdict,
+            reason: "the content differs from its manifest (corrupted, or rewritten by \
+                     another program) and does not decrypt"
+                .into(),
+        },
+        Evidence::ArchiveOpens { name } => CliError::Unopened {
+            path,
+            verdict: d.verdict,
+            reason: format!(
+                "this key opens the archived version {name}, so the key is right and \
+                 the file is damaged"
+            ),
+        },
+        Evidence::Decode { error } => CliError::Unopened {
+            path,
+            verdict: d.verdict,
+            reason: format!(
+                "it decrypts with this key but is not a valid multi-channel backup: {error}"
+            ),
+        },
+        Evidence::Unexplained {
+            len,
+            shorter_than_empty,
+        } => {
+            let short = if *shorter_than_empty {
+                format!(
+                    "; at {len} bytes it is shorter than an empty backup ({EMPTY_MULTI_PACKED_LEN} bytes), so it is probably truncated"
+                )
+            } else {
+                String::new()
             };
-        }
-    }
-    if !input.was_hex && looks_like_text(bytes) {
-        let hint = if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{') {
-            " (JSON? `scb create --from-json` turns JSON into a backup)"
-        } else {
-            ""
-        };
-        return CliError::NotABackup {
-            path: label,
-            reason: format!("the file is text, not an encrypted backup{hint}"),
-        };
-    }
-    if let Some(manifest) = input.path.as_deref().and_then(manifest_of) {
-        if manifest.describes(bytes) {
-            return CliError::WrongKey {
-                path: label,
+            CliError::Unopened {
+                path,
+                verdict: d.verdict,
                 reason: format!(
-                    "the file matches its manifest (sequence {}), so it is intact and \
-                     key {} ({}, {}) is not the one it was written with",
-                    manifest.sequence,
+                    "authentication failed with key {} ({}, network {}); the cipher cannot tell a \
+                     wrong key from damaged bytes{short}",
                     key.key.id(),
                     key.source.label(),
                     key.network
                 ),
-            };
+            }
         }
-        if manifest.file_len != bytes.len() as u64 {
-            return CliError::Corrupted {
-                path: label,
-                reason: format!(
-                    "the file is {} bytes but its manifest records {} (truncated or replaced); \
-                     decryption failed",
-                    bytes.len(),
-                    manifest.file_len
-                ),
-            };
-        }
-        return CliError::Corrupted {
-            path: label,
-            reason: "the content differs from its manifest (corrupted, or rewritten by \
-                     another program) and does not decrypt"
-                .into(),
-        };
-    }
-    if let Some(archived) = input.path.as_deref().and_then(|p| archive_opening(p, key)) {
-        return CliError::Corrupted {
-            path: label,
-            reason: format!(
-                "this key opens the archived version {archived}, so the key is right and \
-                 the file is damaged"
-            ),
-        };
-    }
-    let min = OVERHEAD + 5;
-    let short = if bytes.len() < min {
-        format!(
-            "; at {} bytes it is shorter than an empty backup ({min} bytes), so it is probably truncated",
-            bytes.len()
-        )
-    } else {
-        String::new()
-    };
-    CliError::WrongKeyOrCorrupted {
-        path: label,
-        reason: format!(
-            "authentication failed with key {} ({}, network {}); the cipher cannot tell a \
-             wrong key from damaged bytes{short}",
-            key.key.id(),
-            key.source.label(),
-            key.network
-        ),
+        // An empty file, and any verdict a newer store adds.
+        _ => CliError::NotABackup {
+            path,
+            reason: if matches!(d.evidence, Evidence::Bytes) {
+                "the file is empty (0 bytes)".into()
+            } else {
+                d.to_string()
+            },
+        },
     }
 }
 
@@ -263,8 +268,9 @@ pub fn open_multi(
                     input.label
                 )));
             }
-            Err(CliError::Corrupted {
+            Err(CliError::Unopened {
                 path: input.label.clone(),
+                verdict: Unreadable::Undecodable,
                 reason: format!(
                     "it decrypts with this key but is not a valid multi-channel backup: {e}"
                 ),
@@ -283,8 +289,9 @@ pub fn open_single(input: &Input, key: &ResolvedKey) -> CliResult<Single> {
                 reason: "this is a multi-channel backup, not a single: drop --single".into(),
             };
         }
-        CliError::Corrupted {
+        CliError::Unopened {
             path: input.label.clone(),
+            verdict: Unreadable::Undecodable,
             reason: format!("it decrypts with this key but is not a valid single: {e}"),
         }
     })
@@ -310,12 +317,5 @@ mod tests {
         assert_eq!(decode_hex_text(b"abc"), None);
         assert_eq!(decode_hex_text(&[0x00, 0x9f, 0x10, 0x20]), None);
         assert_eq!(decode_hex_text(b""), None);
-    }
-
-    #[test]
-    fn text_detection() {
-        assert!(looks_like_text(b"{\"version\": 0}\n"));
-        assert!(!looks_like_text(&[0x00, 0x01, 0xff]));
-        assert!(!looks_like_text(b""));
     }
 }

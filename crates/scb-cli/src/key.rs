@@ -88,6 +88,10 @@ pub struct KeySourceArgs {
     /// SCB_BIP39_PASSPHRASE.
     #[arg(long)]
     pub bip39: bool,
+    /// Core Lightning: the node's hsm_secret; the file is then an emergency.recover
+    /// (passphrase from SCB_HSM_SECRET_PASSPHRASE, else a hidden prompt).
+    #[arg(long, value_name = "PATH")]
+    pub hsm_secret_file: Option<PathBuf>,
 }
 
 /// Key options for the second backup of `scb diff`, when it uses another key.
@@ -278,11 +282,14 @@ fn warn_visible(option: &str) {
 
 fn read_rootkey_file(path: &std::path::Path) -> CliResult<Zeroizing<String>> {
     let shown = path.display().to_string();
-    let bytes = std::fs::read(path).map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
+    let bytes = scb_store::read_input_file(path, scb_store::InputKind::KeyFile).map_err(|e| {
+        if e.is_not_found() {
             CliError::Key(format!("{shown}: key file not found"))
         } else {
-            CliError::Key(format!("{shown}: cannot read key file: {e}"))
+            CliError::Key(format!(
+                "{shown}: cannot read key file: {}",
+                crate::input::read_reason(&e)
+            ))
         }
     })?;
     let bytes = Zeroizing::new(bytes);
@@ -387,6 +394,12 @@ pub fn resolve_optional(
     let network = args.network;
     let interactive = !stdin_busy && stdin_is_terminal();
     let s = &args.source;
+    if s.hsm_secret_file.is_some() {
+        return Err(CliError::usage(
+            "--hsm-secret-file (Core Lightning) works with dump, verify, restore-plan, diff and \
+             create; this command takes lnd key sources only (--rootkey-file, SCB_ROOTKEY, ...)",
+        ));
+    }
     let resolved = if let Some(path) = &s.rootkey_file {
         let xprv = read_rootkey_file(path)?;
         warn_network_mismatch(&xprv, network);

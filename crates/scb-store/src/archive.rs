@@ -12,8 +12,8 @@ use std::time::{Duration, SystemTime};
 
 use tracing::{debug, info};
 
-use crate::atomic::{parent_dir, remove_if_present, stage};
-use crate::fs::{Fs, RealFs};
+use crate::atomic::{parent_dir, remove_if_present};
+use crate::fs::{FileKind, Fs, RealFs};
 use crate::time::UtcStamp;
 use crate::StoreError;
 
@@ -144,6 +144,12 @@ impl Archive {
     /// Every archived version, oldest first. A missing directory is an empty archive;
     /// files whose names are not archive names (temporary copies, foreign files) are skipped.
     pub fn list(&self) -> Result<Vec<ArchiveEntry>, StoreError> {
+        if let Ok(FileKind::Other(what)) = self.fs.kind(&self.dir) {
+            return Err(StoreError::ArchiveDirNotDir {
+                path: self.dir.clone(),
+                what,
+            });
+        }
         let infos = match self.fs.list(&self.dir) {
             Ok(infos) => infos,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
@@ -248,38 +254,43 @@ impl Archive {
         })
     }
 
-    /// Stores `bytes` as a new entry for `base` at `now`; returns its path. Must be called
-    /// with the writer lock held (the temporary name and the collision check rely on it).
-    pub(crate) fn add(
-        &self,
-        base: &str,
-        bytes: &[u8],
-        now: SystemTime,
-    ) -> Result<PathBuf, StoreError> {
+    /// Makes sure the directory exists and is a real directory (a symbolic link in its
+    /// place is refused, never followed: in a shared directory it could send the archive
+    /// elsewhere).
+    fn ensure_dir(&self) -> Result<(), StoreError> {
         let fs = self.fs.as_ref();
-        let _span = tracing::debug_span!("archive_add", dir = %self.dir.display()).entered();
-        let exists = fs.exists(&self.dir).map_err(|source| StoreError::ListDir {
-            path: self.dir.clone(),
-            source,
-        })?;
-        if !exists {
-            fs.create_dir(&self.dir)
-                .map_err(|source| StoreError::CreateDir {
-                    path: self.dir.clone(),
+        match fs.kind(&self.dir) {
+            Ok(FileKind::Dir) => Ok(()),
+            Ok(FileKind::Missing) => {
+                fs.create_dir(&self.dir)
+                    .map_err(|source| StoreError::CreateDir {
+                        path: self.dir.clone(),
+                        source,
+                    })?;
+                let parent = parent_dir(&self.dir);
+                fs.sync_dir(&parent).map_err(|source| StoreError::SyncDir {
+                    path: parent,
                     source,
-                })?;
-            let parent = parent_dir(&self.dir);
-            fs.sync_dir(&parent).map_err(|source| StoreError::SyncDir {
-                path: parent,
+                })
+            }
+            Ok(FileKind::Regular) => Err(StoreError::ArchiveDirNotDir {
+                path: self.dir.clone(),
+                what: "a regular file",
+            }),
+            Ok(FileKind::Other(what)) => Err(StoreError::ArchiveDirNotDir {
+                path: self.dir.clone(),
+                what,
+            }),
+            Err(source) => Err(StoreError::ListDir {
+                path: self.dir.clone(),
                 source,
-            })?;
+            }),
         }
-        let tmp = self.dir.join(format!(".{base}.archive-tmp"));
-        remove_if_present(fs, &tmp).map_err(|source| StoreError::RemoveStaging {
-            path: tmp.clone(),
-            source,
-        })?;
-        stage(fs, &tmp, bytes)?;
+    }
+
+    /// The next free entry name for `base` at `now`. Must be called with the writer lock held.
+    fn next_name(&self, base: &str, now: SystemTime) -> Result<PathBuf, StoreError> {
+        let fs = self.fs.as_ref();
         let stamp = UtcStamp::from_system_time(now);
         let stem = format!("{base}-{}", stamp.format());
         // Continue after the highest suffix already used in this second (not the first free
@@ -305,13 +316,12 @@ impl Archive {
                 source,
             })?;
             if !taken {
-                break;
+                return Ok(target);
             }
             index += 1;
             if index > MAX_COLLISION_SUFFIX {
-                let _ = remove_if_present(fs, &tmp);
                 return Err(StoreError::Rename {
-                    from: tmp,
+                    from: self.dir.clone(),
                     to: target,
                     source: std::io::Error::new(
                         std::io::ErrorKind::AlreadyExists,
@@ -320,6 +330,68 @@ impl Archive {
                 });
             }
             target = name_for(index);
+        }
+    }
+
+    /// Archives the file `source` as a new entry for `base` at `now`; returns its path.
+    /// Must be called with the writer lock held, before `source` is replaced.
+    ///
+    /// The entry is a hard link to `source` (no byte is copied: the previous version's
+    /// inode simply gets a second name, which the rename of the swap then leaves as the
+    /// only one). Where links are impossible (another device, a file system without them)
+    /// the file is copied to a temporary name, fsynced and renamed into place. Either way
+    /// the archive directory is fsynced before this returns, so the entry is durable.
+    pub(crate) fn add_from(
+        &self,
+        base: &str,
+        source: &Path,
+        now: SystemTime,
+    ) -> Result<PathBuf, StoreError> {
+        let fs = self.fs.as_ref();
+        let _span = tracing::debug_span!("archive_add", dir = %self.dir.display()).entered();
+        self.ensure_dir()?;
+        let target = self.next_name(base, now)?;
+        match fs.hard_link(source, &target) {
+            Ok(()) => {
+                // The data is the previous version's, normally durable since its own swap;
+                // a file another program wrote may not be: flush it (cheap when clean).
+                fs.sync_file(&target)
+                    .map_err(|source| StoreError::SyncStaging {
+                        path: target.clone(),
+                        source,
+                    })?;
+                fs.sync_dir(&self.dir)
+                    .map_err(|source| StoreError::SyncDir {
+                        path: self.dir.clone(),
+                        source,
+                    })?;
+                return Ok(target);
+            }
+            Err(e) => {
+                debug!(error = %e, "hard link impossible; copying the previous version");
+            }
+        }
+        let tmp = self.dir.join(format!(".{base}.archive-tmp"));
+        remove_if_present(fs, &tmp).map_err(|source| StoreError::RemoveStaging {
+            path: tmp.clone(),
+            source,
+        })?;
+        let copied = fs
+            .copy(source, &tmp)
+            .map_err(|source| StoreError::WriteStaging {
+                path: tmp.clone(),
+                source,
+            })
+            .and_then(|()| {
+                fs.sync_file(&tmp)
+                    .map_err(|source| StoreError::SyncStaging {
+                        path: tmp.clone(),
+                        source,
+                    })
+            });
+        if let Err(e) = copied {
+            let _ = remove_if_present(fs, &tmp);
+            return Err(e);
         }
         crate::atomic::commit(fs, &tmp, &target)?;
         Ok(target)
@@ -484,8 +556,15 @@ mod tests {
         let now = UtcStamp::parse("2025-06-01-14-03-27")
             .unwrap()
             .to_system_time();
+        let source = dir.path().join("channel.backup");
         let paths: Vec<PathBuf> = (0..4u8)
-            .map(|i| archive.add("channel.backup", &[i; 10], now).unwrap())
+            .map(|i| {
+                // Replaced by rename, as a swap does, so each entry keeps its own inode.
+                let staging = dir.path().join("staging");
+                std::fs::write(&staging, [i; 10]).unwrap();
+                std::fs::rename(&staging, &source).unwrap();
+                archive.add_from("channel.backup", &source, now).unwrap()
+            })
             .collect();
         let names: Vec<String> = archive
             .list()

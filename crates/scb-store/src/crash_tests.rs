@@ -4,7 +4,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use crate::sim_fs::{CrashModel, SimFs};
-use crate::{ArchiveOutcome, MultiFile, MultiFileOptions, RetentionPolicy, StoreError};
+use crate::{
+    ArchiveOutcome, MultiFile, MultiFileOptions, RetentionPolicy, StoreError, WritePolicy,
+};
 
 fn version(n: u8) -> Vec<u8> {
     // Distinct lengths and content so a torn or mixed file can never pass for a version.
@@ -182,18 +184,27 @@ fn check_after_crash(
 }
 
 fn fs_read(fs: &SimFs, path: &Path) -> Vec<u8> {
-    crate::fs::Fs::read(fs, path).unwrap()
+    crate::fs::Fs::read(fs, path, u64::MAX).unwrap()
 }
 
 #[test]
 fn every_crash_point_of_a_swap_leaves_old_or_new_version_and_recovers() {
     let mut total_points = 0;
-    for config in CONFIGS {
+    // Archive entries are hard links; `links == false` runs the copy fallback instead.
+    for (config, links) in CONFIGS
+        .into_iter()
+        .flat_map(|c| [(c, true), (c, false)])
+        .filter(|(c, links)| *links || c.archive)
+    {
         for model in [CrashModel::DropUnsyncedEntries, CrashModel::KeepEntries] {
             let mut point = 0;
             loop {
-                let ctx = format!("{} / {model:?} / crash after {point} ops", config.name);
+                let ctx = format!(
+                    "{} / links {links} / {model:?} / crash after {point} ops",
+                    config.name
+                );
                 let (fs, file) = setup(config);
+                fs.set_link_fails(!links);
                 file.update_and_swap(&version(1)).unwrap();
                 file.update_and_swap(&version(2)).unwrap();
                 fs.crash_after(point);
@@ -265,7 +276,8 @@ fn every_crash_point_of_a_swap_leaves_old_or_new_version_and_recovers() {
             }
         }
     }
-    // 4 configurations x 2 models, each with every operation of the swap as a crash point.
+    // 4 configurations (3 of them twice: links and copies) x 2 models, each with every
+    // operation of the swap as a crash point.
     eprintln!("crash points enumerated: {total_points}");
     assert!(
         total_points > 100,
@@ -295,19 +307,57 @@ fn full_disk_during_staging_write_keeps_the_old_backup() {
 }
 
 #[test]
-fn read_only_archive_directory_does_not_block_the_swap() {
+fn read_only_archive_directory_stops_the_swap_and_keeps_the_old_file() {
     let (fs, file) = setup(CONFIGS[1]);
     file.update_and_swap(&version(1)).unwrap();
     file.update_and_swap(&version(2)).unwrap();
     fs.set_read_only(&file.archive_dir(), true);
-    let report = file.update_and_swap(&version(3)).unwrap();
-    assert!(
-        matches!(report.archive, ArchiveOutcome::Failed(_)),
-        "{report:?}"
-    );
-    assert!(!report.all_ok());
+    let err = file.update_and_swap(&version(3)).unwrap_err();
+    assert!(matches!(err, StoreError::Archive { .. }), "{err:?}");
     fs.power_loss(CrashModel::DropUnsyncedEntries);
-    assert_eq!(file.read_packed().unwrap(), version(3));
+    assert_eq!(file.read_packed().unwrap(), version(2));
+    assert!(!fs
+        .names(Path::new("/sim/node"))
+        .iter()
+        .any(|n| n.starts_with("temp-dont-use")));
+}
+
+#[test]
+fn full_disk_during_the_archive_copy_stops_the_swap_and_keeps_the_old_file() {
+    let (fs, file) = setup(CONFIGS[1]);
+    fs.set_link_fails(true);
+    file.update_and_swap(&version(1)).unwrap();
+    file.update_and_swap(&version(2)).unwrap();
+    let archived_before = file.archive().list().unwrap().len();
+    // Room for the staging file, not for a copy of the previous version as well.
+    let used = version(1).len() + version(2).len() + 2 * 400;
+    fs.set_capacity(Some(used + version(3).len() + 10));
+    let err = file.update_and_swap(&version(3)).unwrap_err();
+    match &err {
+        StoreError::Archive { source, .. } => assert!(
+            matches!(**source, StoreError::WriteStaging { .. }),
+            "{source:?}"
+        ),
+        other => panic!("expected an archive error, got {other:?}"),
+    }
+    fs.power_loss(CrashModel::KeepEntries);
+    assert_eq!(file.read_packed().unwrap(), version(2));
+    assert_eq!(file.archive().list().unwrap().len(), archived_before);
+}
+
+#[test]
+fn archive_entries_are_hard_links_that_survive_the_swap() {
+    let (fs, file) = setup(CONFIGS[1]);
+    file.update_and_swap(&version(1)).unwrap();
+    // With a full disk no copy of version 1 could be made: a link needs no room.
+    fs.set_capacity(Some(version(1).len() + version(2).len() + 2 * 400));
+    let report = file.update_and_swap(&version(2)).unwrap();
+    let ArchiveOutcome::Archived { path, .. } = report.archive else {
+        panic!("not archived: {report:?}");
+    };
+    fs.power_loss(CrashModel::DropUnsyncedEntries);
+    assert_eq!(fs_read(&fs, &path), version(1));
+    assert_eq!(file.read_packed().unwrap(), version(2));
 }
 
 #[test]
@@ -372,12 +422,25 @@ fn fixture() -> (scb_wire::Multi, scb_crypto::BackupKey) {
 fn read_back_mismatch_restores_the_previous_version_and_fails_loudly() {
     let (multi, key) = fixture();
     let (fs, file) = setup(CONFIGS[1]);
-    file.update_and_swap_verified(&multi, &key).unwrap();
+    file.write_multi(
+        &multi,
+        &key,
+        &WritePolicy::replace_anything(),
+        &mut scb_crypto::OsRng,
+    )
+    .unwrap();
     let good = file.read_packed().unwrap();
     let mut fewer = multi.clone();
     fewer.singles.truncate(3);
     fs.set_corrupt_writes(&file.staging_path(), true);
-    let err = file.update_and_swap_verified(&fewer, &key).unwrap_err();
+    let err = file
+        .write_multi(
+            &fewer,
+            &key,
+            &WritePolicy::replace_anything(),
+            &mut scb_crypto::OsRng,
+        )
+        .unwrap_err();
     fs.set_corrupt_writes(&file.staging_path(), false);
     match &err {
         StoreError::ReadBackMismatch { detail, .. } => {
@@ -398,7 +461,14 @@ fn read_back_mismatch_without_archive_quarantines_the_bad_file() {
     let (multi, key) = fixture();
     let (fs, file) = setup(CONFIGS[0]);
     fs.set_corrupt_writes(&file.staging_path(), true);
-    let err = file.update_and_swap_verified(&multi, &key).unwrap_err();
+    let err = file
+        .write_multi(
+            &multi,
+            &key,
+            &WritePolicy::replace_anything(),
+            &mut scb_crypto::OsRng,
+        )
+        .unwrap_err();
     fs.set_corrupt_writes(&file.staging_path(), false);
     assert!(err.to_string().contains("moved to"), "{err}");
     assert!(file.read_packed().unwrap_err().is_not_found());

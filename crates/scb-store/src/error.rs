@@ -185,6 +185,63 @@ pub enum StoreError {
         /// What differed and whether the previous version was restored.
         detail: String,
     },
+    /// The path names something that is not a regular file (a device, a FIFO, a socket, a
+    /// directory, or a symbolic link where none is followed); it is neither read nor replaced.
+    #[error("{} is {what}, not a regular file", path.display())]
+    NotRegular {
+        /// The path.
+        path: PathBuf,
+        /// What it is ("a character device").
+        what: &'static str,
+    },
+    /// A file is larger than the limit of its kind; it was not read.
+    #[error("{} is larger than the {limit}-byte limit", path.display())]
+    TooLarge {
+        /// The file.
+        path: PathBuf,
+        /// The limit in bytes.
+        limit: u64,
+    },
+    /// The backup file name is not valid UTF-8 (archive and manifest names are built from it).
+    #[error("backup file name of {} is not valid UTF-8", path.display())]
+    NonUtf8Name {
+        /// The path given.
+        path: PathBuf,
+    },
+    /// The previous version could not be archived, so it was not replaced.
+    #[error("cannot archive the previous version of {}; nothing replaced", path.display())]
+    Archive {
+        /// The backup file.
+        path: PathBuf,
+        /// Why archiving failed.
+        #[source]
+        source: Box<StoreError>,
+    },
+    /// The archive directory is not a directory (a file, or a symbolic link, which is never
+    /// followed).
+    #[error("archive directory {} is {what}", path.display())]
+    ArchiveDirNotDir {
+        /// The archive directory.
+        path: PathBuf,
+        /// What it is instead.
+        what: &'static str,
+    },
+    /// A guarded write did not replace the existing file; nothing was written.
+    #[error("refusing to replace {}: {refusal}", path.display())]
+    Refused {
+        /// The backup file.
+        path: PathBuf,
+        /// Why.
+        refusal: crate::Refusal,
+    },
+    /// Two channels of the multi to write have the same funding outpoint.
+    #[error("{}: two channels have funding outpoint {outpoint}; nothing written", path.display())]
+    DuplicateChannel {
+        /// The backup file.
+        path: PathBuf,
+        /// The repeated funding outpoint.
+        outpoint: bitcoin::OutPoint,
+    },
 }
 
 impl StoreError {

@@ -32,6 +32,19 @@ pub(crate) struct DirEntryInfo {
     pub len: u64,
 }
 
+/// What a path names, without following a final symbolic link (`lstat`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum FileKind {
+    /// Nothing.
+    Missing,
+    /// A regular file.
+    Regular,
+    /// A directory.
+    Dir,
+    /// Anything else; the text says what ("a symbolic link", "a FIFO").
+    Other(&'static str),
+}
+
 /// Why taking the writer lock failed.
 #[derive(Debug)]
 pub(crate) enum LockFailure {
@@ -63,8 +76,21 @@ pub(crate) trait Fs: fmt::Debug + Send + Sync {
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)>;
     /// Makes the data of the file at `path` durable (fsync).
     fn sync_file(&self, path: &Path) -> io::Result<()>;
-    /// Reads a whole file.
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>>;
+    /// Reads a whole regular file of at most `limit` bytes, without following a final
+    /// symbolic link and without blocking on a FIFO.
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>>;
+    /// [`Fs::read`] into a caller's buffer (cleared first), so its memory is reused.
+    fn read_into(&self, path: &Path, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        *buf = self.read(path, limit)?;
+        Ok(())
+    }
+    /// What `path` names, without following a final symbolic link.
+    fn kind(&self, path: &Path) -> io::Result<FileKind>;
+    /// Makes `to` a second name of the file `from` (a hard link); fails if `to` exists.
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()>;
+    /// Copies the file `from` to `to` (created or truncated), in the kernel where it can
+    /// (`copy_file_range`). Nothing is durable until [`Fs::sync_file`].
+    fn copy(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Renames `from` over `to` (atomic replace).
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()>;
     /// Removes a file.
@@ -93,6 +119,9 @@ fn private_file_options() -> OpenOptions {
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
+        // Our files (staging, lock) are never symbolic links; one planted in their place
+        // by another user must not redirect the write.
+        options.custom_flags(libc::O_NOFOLLOW);
     }
     options
 }
@@ -112,11 +141,41 @@ impl Fs for RealFs {
     fn sync_file(&self, path: &Path) -> io::Result<()> {
         // fsync acts on the file, not the handle: a fresh handle flushes what the writing
         // one left in the page cache (Windows' FlushFileBuffers needs write access).
-        OpenOptions::new().write(true).open(path)?.sync_all()
+        #[cfg_attr(not(unix), allow(unused_mut))] // only unix sets flags
+        let mut options = OpenOptions::new();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW);
+        }
+        options.write(true).open(path)?.sync_all()
     }
 
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
-        std::fs::read(path)
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
+        crate::read::read_no_follow(path, limit).map_err(|e| e.into_io(limit))
+    }
+
+    fn read_into(&self, path: &Path, limit: u64, buf: &mut Vec<u8>) -> io::Result<()> {
+        crate::read::read_no_follow_into(path, limit, buf).map_err(|e| e.into_io(limit))
+    }
+
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        match std::fs::symlink_metadata(path) {
+            Ok(meta) if meta.is_file() => Ok(FileKind::Regular),
+            Ok(meta) if meta.is_dir() => Ok(FileKind::Dir),
+            Ok(meta) => Ok(FileKind::Other(crate::read::describe(meta.file_type()))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(FileKind::Missing),
+            Err(e) => Err(e),
+        }
+    }
+
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()> {
+        std::fs::hard_link(from, to)
+    }
+
+    fn copy(&self, from: &Path, to: &Path) -> io::Result<()> {
+        // std uses copy_file_range (then sendfile, then read/write) on Linux.
+        std::fs::copy(from, to).map(|_| ())
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {
@@ -184,7 +243,16 @@ impl Fs for RealFs {
     }
 
     fn lock(&self, path: &Path, wait: Duration) -> Result<LockGuard, LockFailure> {
-        let file = private_file_options()
+        #[cfg_attr(not(unix), allow(unused_mut))] // only unix sets flags
+        let mut options = private_file_options();
+        #[cfg(unix)]
+        {
+            // In a shared directory another user could plant `NAME.lock` as a symbolic link
+            // to redirect our create/open elsewhere: never follow it.
+            use std::os::unix::fs::OpenOptionsExt;
+            options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+        }
+        let file = options
             .read(true)
             .write(true)
             .create(true)

@@ -1,23 +1,26 @@
-//! Guards against an unreadable or wrongly written backup: classification, quarantine and
-//! the read-back check after a swap (issue 10).
+//! "What is this file under this key?": open and decrypt, or a diagnosis that tells a
+//! wrong key from corruption wherever the bytes, the manifest and the archive allow it;
+//! quarantine of an unreadable file.
 
 use std::fmt;
 use std::path::PathBuf;
 use std::time::SystemTime;
 
-use scb_crypto::{BackupKey, PackError, UnpackError, Zeroizing, EMPTY_MULTI_PACKED_LEN};
+use scb_crypto::{BackupKey, Network, UnpackError, Zeroizing, EMPTY_MULTI_PACKED_LEN, NONCE_LEN};
 use scb_wire::Multi;
-use tracing::{error, warn};
+use tracing::error;
 
-use crate::atomic::{remove_if_present, replace_file};
-use crate::multi_file::{ArchiveOutcome, MultiFile, SwapReport};
+use crate::manifest::Manifest;
+use crate::multi_file::MultiFile;
+use crate::read::MAX_BACKUP_LEN;
 use crate::time::UtcStamp;
 use crate::StoreError;
 
 /// How many of the newest archive entries are tried to tell a wrong key from corruption.
-const ARCHIVE_PROBES: usize = 3;
+pub const ARCHIVE_PROBES: usize = 3;
 
-/// Why an existing backup file cannot be opened.
+/// Why an existing backup file cannot be opened: the verdict. [`Evidence`] says how it
+/// was reached.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Unreadable {
@@ -25,15 +28,18 @@ pub enum Unreadable {
     Empty,
     /// Shorter than the smallest packed multi (45 bytes): truncated.
     Truncated,
-    /// Intact (its SHA-256 matches the manifest we wrote with it) but the key does not
-    /// open it: the wrong seed, network or derivation.
+    /// The key does not open it and it is intact (it matches its manifest, or the same
+    /// seed opens it on the other network): the wrong seed, network or derivation.
     WrongKey,
-    /// The key opens an archived version, so it is right: this file is damaged.
+    /// The file is damaged: it differs from its manifest, or the key opens an archived
+    /// version.
     Corrupted,
     /// Authentication failed and nothing tells which of the two it is.
     WrongKeyOrCorrupted,
     /// It decrypts but is not a valid multi (damaged plaintext or a newer format).
     Undecodable,
+    /// It is text, not an encrypted backup.
+    NotABackup,
 }
 
 impl fmt::Display for Unreadable {
@@ -42,11 +48,138 @@ impl fmt::Display for Unreadable {
             Unreadable::Empty => "empty file",
             Unreadable::Truncated => "truncated file",
             Unreadable::WrongKey => "wrong key (the file is intact)",
-            Unreadable::Corrupted => "corrupted file (the key opens an archived version)",
+            Unreadable::Corrupted => "corrupted file",
             Unreadable::WrongKeyOrCorrupted => "wrong key or corrupted file",
             Unreadable::Undecodable => "decrypts but does not decode",
+            Unreadable::NotABackup => "text, not an encrypted backup",
         })
     }
+}
+
+/// What led to a verdict.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Evidence {
+    /// The bytes alone (an empty file).
+    Bytes,
+    /// Fewer bytes than the nonce every packed backup starts with.
+    ShorterThanNonce {
+        /// The file's length.
+        len: usize,
+    },
+    /// The same key material opens it on this other network.
+    OtherNetwork {
+        /// The network whose key opens it.
+        network: Network,
+    },
+    /// The bytes are printable text.
+    Text {
+        /// It starts with `{` (JSON, probably a channel list).
+        json: bool,
+    },
+    /// It matches the manifest written with it, so it is intact.
+    MatchesManifest {
+        /// The manifest's sequence.
+        sequence: u64,
+    },
+    /// Its length differs from the one its manifest records.
+    ManifestLength {
+        /// The file's length.
+        len: u64,
+        /// The manifest's length.
+        manifest_len: u64,
+    },
+    /// Same length as its manifest records, other content.
+    DiffersFromManifest,
+    /// The key opens this archived version.
+    ArchiveOpens {
+        /// The archive entry's file name.
+        name: String,
+    },
+    /// Nothing tells a wrong key from damage.
+    Unexplained {
+        /// The file's length.
+        len: usize,
+        /// Shorter than an empty packed multi.
+        shorter_than_empty: bool,
+    },
+    /// It decrypts; the plaintext does not decode.
+    Decode {
+        /// The decoder's error.
+        error: scb_wire::DecodeError,
+    },
+}
+
+/// Why bytes do not open under a key: a verdict and its evidence.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnosis {
+    /// The verdict.
+    pub verdict: Unreadable,
+    /// How it was reached.
+    pub evidence: Evidence,
+}
+
+impl Diagnosis {
+    fn new(verdict: Unreadable, evidence: Evidence) -> Self {
+        Diagnosis { verdict, evidence }
+    }
+}
+
+impl fmt::Display for Diagnosis {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(&self.verdict, f)?;
+        match &self.evidence {
+            Evidence::OtherNetwork { network } => write!(f, ": it opens on {network}"),
+            Evidence::MatchesManifest { sequence } => {
+                write!(f, ": it matches its manifest (sequence {sequence})")
+            }
+            Evidence::ManifestLength { len, manifest_len } => {
+                write!(f, ": {len} bytes, its manifest records {manifest_len}")
+            }
+            Evidence::DiffersFromManifest => f.write_str(": it differs from its manifest"),
+            Evidence::ArchiveOpens { name } => write!(f, ": the key opens the archived {name}"),
+            Evidence::Decode { error } => write!(f, ": {error}"),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Where bytes come from and what else may be tried when the key does not open them.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Probe<'a> {
+    /// The backup file the bytes were read from: its manifest and archive are consulted.
+    pub file: Option<&'a MultiFile>,
+    /// The same key material derived on another network.
+    pub other_network: Option<(Network, &'a BackupKey)>,
+    /// The bytes were decoded from hex text (so "text" is no diagnosis).
+    pub was_text: bool,
+}
+
+/// How the main file's content relates to its manifest.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum FileFreshness {
+    /// No manifest beside it.
+    NoManifest,
+    /// The manifest cannot be read: report it, its sequence is unknown.
+    ManifestUnreadable(String),
+    /// The manifest describes this content: the newest version scb wrote.
+    Current {
+        /// The manifest.
+        manifest: Manifest,
+    },
+    /// The content is an older version scb archived: the file was rolled back.
+    RolledBack {
+        /// The archive entry holding the same bytes.
+        archived: String,
+        /// The manifest's (newer) sequence.
+        manifest_sequence: u64,
+    },
+    /// Another program (lnd itself, a restore) wrote the file after scb's last write.
+    ChangedOutside {
+        /// The manifest of scb's last write.
+        manifest: Manifest,
+    },
 }
 
 /// The state of the main file as seen with a key.
@@ -78,71 +211,173 @@ pub enum Opened {
     },
 }
 
-/// What is wrong with `bytes` read back from a file meant to hold `packed`, the encryption
-/// of `plaintext` under `key`; `None` when the bytes are `packed` and decrypt to `plaintext`.
-fn read_back_problem(
+fn looks_like_text(bytes: &[u8]) -> bool {
+    !bytes.is_empty()
+        && std::str::from_utf8(bytes)
+            .is_ok_and(|s| s.chars().all(|c| !c.is_control() || c.is_whitespace()))
+}
+
+/// Decrypts `bytes` with `key`; when that fails, says why as precisely as the bytes, the
+/// other network's key, the manifest and the newest archive entries of `probe` allow.
+///
+/// The cipher cannot tell a wrong key from damage; the evidence is tried in this order:
+/// empty, shorter than a nonce, the other network's key, text, the manifest (intact:
+/// wrong key; different: corrupted), an archived version the key opens (corrupted).
+pub fn open_packed(
     bytes: &[u8],
-    packed: &[u8],
-    plaintext: &[u8],
     key: &BackupKey,
-) -> Option<String> {
-    if bytes != packed {
-        return Some(format!(
-            "file holds {} bytes that differ from the {} written",
-            bytes.len(),
-            packed.len()
+    probe: &Probe<'_>,
+) -> Result<Zeroizing<Vec<u8>>, Diagnosis> {
+    if bytes.is_empty() {
+        return Err(Diagnosis::new(Unreadable::Empty, Evidence::Bytes));
+    }
+    if bytes.len() < NONCE_LEN {
+        return Err(Diagnosis::new(
+            Unreadable::Truncated,
+            Evidence::ShorterThanNonce { len: bytes.len() },
         ));
     }
     match key.decrypt(bytes) {
-        Err(e) => Some(format!("re-read file does not open: {e}")),
-        Ok(back) if back.as_slice() != plaintext => Some(format!(
-            "plaintext differs: {} bytes read back, {} meant",
-            back.len(),
-            plaintext.len()
+        Ok(plain) => Ok(plain),
+        Err(UnpackError::Authentication | UnpackError::TooShort { .. }) => {
+            Err(diagnose_auth_failure(bytes, key, probe))
+        }
+        Err(UnpackError::Decode(error)) => Err(Diagnosis::new(
+            Unreadable::Undecodable,
+            Evidence::Decode { error },
         )),
-        Ok(_) => None,
+        Err(_) => Err(Diagnosis::new(
+            Unreadable::WrongKeyOrCorrupted,
+            Evidence::Unexplained {
+                len: bytes.len(),
+                shorter_than_empty: bytes.len() < EMPTY_MULTI_PACKED_LEN,
+            },
+        )),
     }
 }
 
-impl MultiFile {
-    /// Reads the main file and tells whether `key` opens it, and if not, why.
-    pub fn check(&self, key: &BackupKey) -> Result<FileHealth, StoreError> {
-        let bytes = match self.read_packed() {
-            Ok(bytes) => bytes,
-            Err(e) if e.is_not_found() => return Ok(FileHealth::Missing),
-            Err(e) => return Err(e),
-        };
-        if bytes.is_empty() {
-            return Ok(FileHealth::Unreadable(Unreadable::Empty));
-        }
-        if bytes.len() < EMPTY_MULTI_PACKED_LEN {
-            return Ok(FileHealth::Unreadable(Unreadable::Truncated));
-        }
-        match scb_crypto::unpack_multi(&bytes, key) {
-            Ok(multi) => Ok(FileHealth::Readable(multi)),
-            Err(UnpackError::Authentication | UnpackError::TooShort { .. }) => Ok(
-                FileHealth::Unreadable(self.classify_auth_failure(&bytes, key)),
-            ),
-            Err(_) => Ok(FileHealth::Unreadable(Unreadable::Undecodable)),
+fn diagnose_auth_failure(bytes: &[u8], key: &BackupKey, probe: &Probe<'_>) -> Diagnosis {
+    if let Some((network, other)) = probe.other_network {
+        if other.decrypt(bytes).is_ok() {
+            return Diagnosis::new(Unreadable::WrongKey, Evidence::OtherNetwork { network });
         }
     }
-
-    /// The cipher cannot tell a wrong key from damage (S16); the manifest and the archive can.
-    fn classify_auth_failure(&self, bytes: &[u8], key: &BackupKey) -> Unreadable {
-        if let Ok(Some(manifest)) = self.read_manifest() {
+    if !probe.was_text && looks_like_text(bytes) {
+        let json = bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{');
+        return Diagnosis::new(Unreadable::NotABackup, Evidence::Text { json });
+    }
+    if let Some(file) = probe.file {
+        if let Ok(Some(manifest)) = file.read_manifest() {
             if manifest.describes(bytes) {
-                return Unreadable::WrongKey;
+                return Diagnosis::new(
+                    Unreadable::WrongKey,
+                    Evidence::MatchesManifest {
+                        sequence: manifest.sequence,
+                    },
+                );
             }
+            let len = bytes.len() as u64;
+            let evidence = if manifest.file_len == len {
+                Evidence::DiffersFromManifest
+            } else {
+                Evidence::ManifestLength {
+                    len,
+                    manifest_len: manifest.file_len,
+                }
+            };
+            return Diagnosis::new(Unreadable::Corrupted, evidence);
         }
-        let entries = self.archive().list().unwrap_or_default();
+        let entries = file.archive().list().unwrap_or_default();
         for entry in entries.iter().rev().take(ARCHIVE_PROBES) {
-            if let Ok(old) = self.fs.read(&entry.path) {
-                if scb_crypto::unpack_multi(&old, key).is_ok() {
-                    return Unreadable::Corrupted;
+            if let Ok(old) = file.fs.read(&entry.path, MAX_BACKUP_LEN) {
+                if key.decrypt(&old).is_ok() {
+                    return Diagnosis::new(
+                        Unreadable::Corrupted,
+                        Evidence::ArchiveOpens {
+                            name: entry.name.clone(),
+                        },
+                    );
                 }
             }
         }
+    }
+    let shorter_than_empty = bytes.len() < EMPTY_MULTI_PACKED_LEN;
+    let verdict = if shorter_than_empty {
+        Unreadable::Truncated
+    } else {
         Unreadable::WrongKeyOrCorrupted
+    };
+    Diagnosis::new(
+        verdict,
+        Evidence::Unexplained {
+            len: bytes.len(),
+            shorter_than_empty,
+        },
+    )
+}
+
+/// Decrypts and decodes a packed multi, diagnosing failures as [`open_packed`] does.
+pub fn open_multi(bytes: &[u8], key: &BackupKey, probe: &Probe<'_>) -> Result<Multi, Diagnosis> {
+    let plain = open_packed(bytes, key, probe)?;
+    Multi::decode(&plain)
+        .map_err(|error| Diagnosis::new(Unreadable::Undecodable, Evidence::Decode { error }))
+}
+
+impl MultiFile {
+    /// How `bytes` (the main file's content) relate to the manifest beside it.
+    pub fn freshness_of(&self, bytes: &[u8]) -> FileFreshness {
+        let manifest = match self.read_manifest() {
+            Ok(Some(m)) => m,
+            Ok(None) => return FileFreshness::NoManifest,
+            Err(e) => return FileFreshness::ManifestUnreadable(e.to_string()),
+        };
+        if manifest.describes(bytes) {
+            return FileFreshness::Current { manifest };
+        }
+        // An older version scb wrote is in the archive byte for byte (each swap archives
+        // what it replaces); a version another program wrote is not.
+        let entries = self.archive().list().unwrap_or_default();
+        for entry in entries.iter().rev() {
+            if entry.len != bytes.len() as u64 {
+                continue;
+            }
+            if let Ok(old) = self.fs.read(&entry.path, MAX_BACKUP_LEN) {
+                if old == bytes {
+                    return FileFreshness::RolledBack {
+                        archived: entry.name.clone(),
+                        manifest_sequence: manifest.sequence,
+                    };
+                }
+            }
+        }
+        FileFreshness::ChangedOutside { manifest }
+    }
+
+    /// Reads the main file and tells whether `key` opens it, and if not, why.
+    pub fn check(&self, key: &BackupKey) -> Result<FileHealth, StoreError> {
+        Ok(match self.diagnose(key)? {
+            None => FileHealth::Missing,
+            Some(Ok(multi)) => FileHealth::Readable(multi),
+            Some(Err(diagnosis)) => FileHealth::Unreadable(diagnosis.verdict),
+        })
+    }
+
+    /// Reads the main file (bounded, not through a symbolic link) and opens it with `key`:
+    /// `None` when there is no file, else the multi or the [`Diagnosis`].
+    pub fn diagnose(
+        &self,
+        key: &BackupKey,
+    ) -> Result<Option<Result<Multi, Diagnosis>>, StoreError> {
+        let bytes = match self.read_packed() {
+            Ok(bytes) => bytes,
+            Err(e) if e.is_not_found() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        let probe = Probe {
+            file: Some(self),
+            ..Probe::default()
+        };
+        Ok(Some(open_multi(&bytes, key, &probe)))
     }
 
     /// Moves the main file aside to `NAME.quarantine-YYYY-MM-DD-HH-MM-SS[.N]` (UTC) in the
@@ -202,92 +437,6 @@ impl MultiFile {
             }
         }
     }
-
-    /// Encodes `multi` and encrypts it with `key`, checks the packed bytes decrypt to exactly
-    /// the plaintext that was encrypted, swaps them in, then re-reads the file, compares it
-    /// with the packed bytes, decrypts it and compares the plaintext again. On a mismatch the
-    /// previous version is restored from the archive entry this swap wrote (or, without one,
-    /// the bad file is quarantined) and [`StoreError::ReadBackMismatch`] is returned.
-    ///
-    /// The checks compare plaintext bytes instead of decoding the multi again: decoding
-    /// what `multi` encodes to gives `multi` back (a property the wire crate tests), so
-    /// equal plaintext means the same channels, and it costs no public-key parsing.
-    pub fn update_and_swap_verified(
-        &self,
-        multi: &Multi,
-        key: &BackupKey,
-    ) -> Result<SwapReport, StoreError> {
-        let pack_error = |source: PackError| StoreError::Pack {
-            path: self.path().to_path_buf(),
-            source,
-        };
-        let plaintext = Zeroizing::new(
-            multi
-                .to_bytes()
-                .map_err(|e| pack_error(PackError::from(e)))?,
-        );
-        let packed = key.encrypt(&plaintext, &mut scb_crypto::OsRng);
-        // First check what we are about to write opens to the same bytes, so a fault between
-        // here and the cipher never reaches the disk at all.
-        if let Some(problem) = read_back_problem(&packed, &packed, &plaintext, key) {
-            return Err(StoreError::ReadBackMismatch {
-                path: self.path().to_path_buf(),
-                detail: format!("packed bytes: {problem}; nothing written"),
-            });
-        }
-        let count = u32::try_from(multi.singles.len()).ok();
-        let report = self.update_and_swap_counted(&packed, count)?;
-        let problem = match self.read_packed() {
-            Err(e) => Some(format!("re-read failed: {e}")),
-            Ok(bytes) => read_back_problem(&bytes, &packed, &plaintext, key),
-        };
-        let Some(problem) = problem else {
-            return Ok(report);
-        };
-        error!(path = %self.path().display(), %problem, "read-back check failed");
-        let restored = self.restore_after_bad_write(&report);
-        Err(StoreError::ReadBackMismatch {
-            path: self.path().to_path_buf(),
-            detail: format!("{problem}; {restored}"),
-        })
-    }
-
-    fn restore_after_bad_write(&self, report: &SwapReport) -> String {
-        let _lock = match self.lock() {
-            Ok(lock) => lock,
-            Err(e) => return format!("previous version not restored: {e}"),
-        };
-        match &report.archive {
-            ArchiveOutcome::Archived { path, .. } => {
-                let result = self
-                    .fs
-                    .read(path)
-                    .map_err(|source| StoreError::Read {
-                        path: path.clone(),
-                        source,
-                    })
-                    .and_then(|old| {
-                        let staging = self.staging_path();
-                        let _ = remove_if_present(self.fs.as_ref(), &staging);
-                        replace_file(self.fs.as_ref(), &staging, self.path(), &old)
-                    });
-                match result {
-                    Ok(()) => format!("previous version restored from {}", path.display()),
-                    Err(e) => {
-                        warn!(error = %e, "cannot restore the previous version");
-                        format!("previous version not restored: {e}")
-                    }
-                }
-            }
-            _ => match self.quarantine_locked() {
-                Ok(moved) => format!(
-                    "no archived previous version; bad file moved to {}",
-                    moved.display()
-                ),
-                Err(e) => format!("no archived previous version; quarantine failed: {e}"),
-            },
-        }
-    }
 }
 
 #[cfg(test)]
@@ -295,11 +444,9 @@ mod tests {
     use std::path::{Path, PathBuf};
     use std::sync::Arc;
 
-    use super::read_back_problem;
+    use super::*;
     use crate::sim_fs::SimFs;
-    use crate::{MultiFile, MultiFileOptions, StoreError};
-    use scb_crypto::BackupKey;
-    use scb_wire::Multi;
+    use crate::{MultiFileOptions, WritePolicy};
 
     fn fixture() -> (Multi, BackupKey) {
         let bytes = std::fs::read(
@@ -316,36 +463,37 @@ mod tests {
     }
 
     #[test]
-    fn read_back_check_catches_a_flipped_byte_anywhere_in_the_file() {
+    fn diagnosis_names_the_other_network_and_text() {
         let (multi, key) = fixture();
-        let plaintext = multi.to_bytes().unwrap();
-        let packed = key.encrypt(&plaintext, &mut scb_crypto::OsRng);
-        assert_eq!(read_back_problem(&packed, &packed, &plaintext, &key), None);
-        for at in [0, 23, 24, packed.len() / 2, packed.len() - 1] {
-            let mut flipped = packed.clone();
-            flipped[at] ^= 0x10;
-            // Against what was written: the bytes differ.
-            let p = read_back_problem(&flipped, &packed, &plaintext, &key).unwrap();
-            assert!(p.contains("differ from the"), "{at}: {p}");
-            // Even if the packed copy had the same flip, decryption refuses it.
-            let p = read_back_problem(&flipped, &flipped, &plaintext, &key).unwrap();
-            assert!(p.contains("does not open"), "{at}: {p}");
-        }
+        let packed = key.encrypt(&multi.to_bytes().unwrap(), &mut scb_crypto::OsRng);
+        let wrong = BackupKey::from_bytes([9; 32]);
+        let probe = Probe {
+            other_network: Some((Network::Mainnet, &key)),
+            ..Probe::default()
+        };
+        let d = open_packed(&packed, &wrong, &probe).unwrap_err();
+        assert_eq!(d.verdict, Unreadable::WrongKey);
+        assert_eq!(
+            d.evidence,
+            Evidence::OtherNetwork {
+                network: Network::Mainnet
+            }
+        );
+        let text = b"{\"channels\": [] , \"padding\": \"..................................\"}";
+        let d = open_packed(text, &key, &Probe::default()).unwrap_err();
+        assert_eq!(d.evidence, Evidence::Text { json: true });
+        let hex_probe = Probe {
+            was_text: true,
+            ..Probe::default()
+        };
+        let d = open_packed(text, &key, &hex_probe).unwrap_err();
+        assert_eq!(d.verdict, Unreadable::WrongKeyOrCorrupted);
+        let d = open_packed(&packed[..10], &key, &Probe::default()).unwrap_err();
+        assert_eq!(d.evidence, Evidence::ShorterThanNonce { len: 10 });
     }
 
     #[test]
-    fn read_back_check_catches_a_file_that_opens_to_other_channels() {
-        let (multi, key) = fixture();
-        let plaintext = multi.to_bytes().unwrap();
-        let mut fewer = multi.clone();
-        fewer.singles.pop();
-        let other = key.encrypt(&fewer.to_bytes().unwrap(), &mut scb_crypto::OsRng);
-        let p = read_back_problem(&other, &other, &plaintext, &key).unwrap();
-        assert!(p.contains("plaintext differs"), "{p}");
-    }
-
-    #[test]
-    fn verified_swap_restores_the_previous_file_when_a_written_byte_flips() {
+    fn verified_write_restores_the_previous_file_when_a_written_byte_flips() {
         let (multi, key) = fixture();
         let fs = Arc::new(SimFs::new(&[Path::new("/sim/node")]));
         let options = MultiFileOptions::default().with_archive(true);
@@ -355,13 +503,17 @@ mod tests {
             fs.clone(),
         )
         .unwrap();
-        file.update_and_swap_verified(&multi, &key).unwrap();
+        let policy = WritePolicy::replace_anything();
+        file.write_multi(&multi, &key, &policy, &mut scb_crypto::OsRng)
+            .unwrap();
         let good = file.read_packed().unwrap();
         assert_eq!(scb_crypto::unpack_multi(&good, &key).unwrap(), multi);
         let mut fewer = multi.clone();
         fewer.singles.truncate(2);
         fs.set_corrupt_writes(&file.staging_path(), true);
-        let err = file.update_and_swap_verified(&fewer, &key).unwrap_err();
+        let err = file
+            .write_multi(&fewer, &key, &policy, &mut scb_crypto::OsRng)
+            .unwrap_err();
         match &err {
             StoreError::ReadBackMismatch { detail, .. } => {
                 assert!(detail.contains("differ from the"), "{detail}");

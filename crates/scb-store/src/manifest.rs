@@ -7,8 +7,17 @@
 //! after the main file, so after a crash it describes either the current file or the one
 //! before it ([`Manifest::describes`] tells which).
 
+use std::time::{SystemTime, UNIX_EPOCH};
+
 use bitcoin::hashes::{sha256, Hash};
 use serde::{Deserialize, Serialize};
+use tracing::{error, warn};
+
+use crate::atomic::replace_file;
+use crate::multi_file::{read_or_not_found, MultiFile, SEQUENCE_LIMIT};
+use crate::read::MAX_MANIFEST_LEN;
+use crate::report::ManifestOutcome;
+use crate::StoreError;
 
 /// The manifest format this crate writes.
 pub const MANIFEST_FORMAT: u32 = 1;
@@ -112,6 +121,96 @@ impl Manifest {
             .enumerate()
             .max_by_key(|(_, m)| (m.sequence, m.written_at_unix))
             .map(|(i, _)| i)
+    }
+}
+
+/// How the manifest of a swap is produced.
+pub(crate) enum ManifestPlan<'a> {
+    /// Off.
+    Off,
+    /// Computed from the previous manifest beside the file (the primary).
+    Next { channel_count: Option<u32> },
+    /// A byte copy of the primary's manifest (mirrors carry the primary's sequence).
+    Copy(&'a [u8]),
+}
+
+impl MultiFile {
+    pub(crate) fn write_manifest(
+        &self,
+        packed: &[u8],
+        plan: &ManifestPlan<'_>,
+        now: SystemTime,
+    ) -> ManifestOutcome {
+        let path = self.manifest_path();
+        let (bytes, sequence, previous_unreadable) = match plan {
+            ManifestPlan::Off => return ManifestOutcome::Disabled,
+            ManifestPlan::Copy(bytes) => match Manifest::parse(bytes) {
+                Ok(m) => (bytes.to_vec(), m.sequence, None),
+                Err(reason) => {
+                    return ManifestOutcome::Failed(StoreError::Manifest { path, reason })
+                }
+            },
+            ManifestPlan::Next { channel_count } => {
+                let unix = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+                let previous = match read_or_not_found(self.fs.as_ref(), &path, MAX_MANIFEST_LEN) {
+                    Ok(bytes) => match Manifest::parse(&bytes) {
+                        Ok(m) if m.sequence >= SEQUENCE_LIMIT => {
+                            let reason = format!(
+                                "sequence {} cannot advance; move the manifest aside to start \
+                                 a new chain",
+                                m.sequence
+                            );
+                            error!(path = %path.display(), %reason, "manifest not written");
+                            return ManifestOutcome::Failed(StoreError::Manifest { path, reason });
+                        }
+                        Ok(m) => Ok(Some((m, bytes))),
+                        Err(reason) => Err((reason, bytes)),
+                    },
+                    Err(e) if e.is_not_found() => Ok(None),
+                    Err(e) => Err((e.to_string(), Vec::new())),
+                };
+                match previous {
+                    Ok(previous) => {
+                        let next = Manifest::next(
+                            packed,
+                            previous.as_ref().map(|(m, b)| (m, b.as_slice())),
+                            *channel_count,
+                            unix.as_secs(),
+                        );
+                        (next.to_bytes(), next.sequence, None)
+                    }
+                    Err((reason, bytes)) => {
+                        // The previous sequence is unknown: never restart at 1 (that would
+                        // reuse numbers); continue above any count a writer reaches, the
+                        // time in microseconds, and say so loudly.
+                        let mut next = Manifest::next(packed, None, *channel_count, unix.as_secs());
+                        let micros = u64::try_from(unix.as_micros()).unwrap_or(SEQUENCE_LIMIT - 1);
+                        next.sequence = micros.clamp(1, SEQUENCE_LIMIT - 1);
+                        if !bytes.is_empty() {
+                            next.previous_manifest_sha256 = Some(sha256_hex(&bytes));
+                        }
+                        error!(path = %path.display(), %reason, sequence = next.sequence,
+                            "previous manifest unreadable; sequence continues from the clock");
+                        (next.to_bytes(), next.sequence, Some(reason))
+                    }
+                }
+            }
+        };
+        match replace_file(
+            self.fs.as_ref(),
+            &self.manifest_staging_path(),
+            &path,
+            &bytes,
+        ) {
+            Ok(()) => ManifestOutcome::Written {
+                sequence,
+                previous_unreadable,
+            },
+            Err(e) => {
+                warn!(error = %e, "manifest not written; the backup file is updated");
+                ManifestOutcome::Failed(e)
+            }
+        }
     }
 }
 

@@ -2,18 +2,29 @@
 
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
 
+use std::collections::HashSet;
+
+use rand_core::{CryptoRng, RngCore};
+use scb_crypto::{BackupKey, PackError, Zeroizing};
+use scb_wire::Multi;
 use tracing::{error, info, info_span, warn};
+use zeroize::Zeroize;
 
 use crate::archive::{Archive, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
-use crate::fs::{Fs, LockFailure, LockGuard, RealFs};
-use crate::manifest::{Manifest, MANIFEST_SUFFIX};
+use crate::fs::{FileKind, Fs, LockFailure, LockGuard, RealFs};
+use crate::manifest::{Manifest, ManifestPlan, MANIFEST_SUFFIX};
+use crate::policy::{Content, WritePolicy};
+use crate::read::{MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
+use crate::report::{ArchiveOutcome, ManifestOutcome, MirrorOutcome, SwapReport};
 use crate::StoreError;
-use scb_crypto::BackupKey;
-use scb_wire::Multi;
+
+/// Manifests with a sequence at or above this are not continued: no writer counts that
+/// far, so it is garbage or forged, and `u64::MAX` would freeze the chain.
+pub const SEQUENCE_LIMIT: u64 = 1 << 63;
 
 /// lnd's default main file name.
 pub const DEFAULT_FILE_NAME: &str = "channel.backup";
@@ -100,98 +111,22 @@ impl MultiFileOptions {
     }
 }
 
-/// What happened to the previous version during a swap. A failure here never blocks the
-/// update of the main file (unlike lnd, S24).
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ArchiveOutcome {
-    /// Archiving is off.
-    Disabled,
-    /// There was no previous main file.
-    NoPreviousFile,
-    /// The previous version was copied.
-    Archived {
-        /// The archive entry written.
-        path: PathBuf,
-        /// What pruning removed (empty when the policy keeps everything).
-        pruned: Vec<PathBuf>,
-        /// Pruning failed (the entry itself was written).
-        prune_error: Option<StoreError>,
-    },
-    /// Archiving failed; the main file was updated anyway.
-    Failed(StoreError),
+/// Buffers reused by every write of one [`MultiFile`], so a write of a 7 MB backup does
+/// not fault in fresh pages for its plaintext, check and read-back each time.
+#[derive(Default)]
+struct Scratch {
+    /// The encoded multi (secret: wiped after each write, capacity kept).
+    plaintext: Zeroizing<Vec<u8>>,
+    /// The decryption of the packed bytes before writing (secret, wiped likewise).
+    check: Zeroizing<Vec<u8>>,
+    /// The file's bytes read back after the rename (ciphertext).
+    back: Vec<u8>,
 }
 
-/// What happened to the manifest during a swap.
-#[derive(Debug)]
-#[non_exhaustive]
-pub enum ManifestOutcome {
-    /// Manifests are off.
-    Disabled,
-    /// Written with this sequence number.
-    Written {
-        /// The new manifest's sequence.
-        sequence: u64,
-        /// The previous manifest existed but could not be read; the sequence restarted.
-        previous_unreadable: Option<String>,
-    },
-    /// Writing it failed; the main file was updated anyway.
-    Failed(StoreError),
-}
-
-/// The result of swapping into one mirror directory.
-#[derive(Debug)]
-pub struct MirrorOutcome {
-    /// The mirror's copy of the main file.
-    pub path: PathBuf,
-    /// The mirror's own report, or why it failed. Never affects the primary.
-    pub result: Result<SwapReport, StoreError>,
-}
-
-/// What one successful swap did.
-#[derive(Debug)]
-#[non_exhaustive]
-pub struct SwapReport {
-    /// Bytes written to the main file.
-    pub bytes_written: usize,
-    /// A staging file left by an interrupted earlier swap was removed.
-    pub removed_stale_staging: bool,
-    /// The archive step.
-    pub archive: ArchiveOutcome,
-    /// The manifest step.
-    pub manifest: ManifestOutcome,
-    /// One entry per configured mirror.
-    pub mirrors: Vec<MirrorOutcome>,
-    /// Wall time of the primary swap (lock to directory fsync), mirrors excluded.
-    pub elapsed: Duration,
-}
-
-impl SwapReport {
-    /// True when archive, manifest and every mirror succeeded (or were off).
-    pub fn all_ok(&self) -> bool {
-        !matches!(
-            self.archive,
-            ArchiveOutcome::Failed(_)
-                | ArchiveOutcome::Archived {
-                    prune_error: Some(_),
-                    ..
-                }
-        ) && !matches!(self.manifest, ManifestOutcome::Failed(_))
-            && self
-                .mirrors
-                .iter()
-                .all(|m| m.result.as_ref().is_ok_and(SwapReport::all_ok))
+impl std::fmt::Debug for Scratch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Scratch { .. }")
     }
-}
-
-/// How the manifest of a swap is produced.
-enum ManifestPlan<'a> {
-    /// Off.
-    Off,
-    /// Computed from the previous manifest beside the file (the primary).
-    Next { channel_count: Option<u32> },
-    /// A byte copy of the primary's manifest (mirrors carry the primary's sequence).
-    Copy(&'a [u8]),
 }
 
 /// lnd's `channel.backup` multi-file.
@@ -211,11 +146,12 @@ enum ManifestPlan<'a> {
 /// ```
 #[derive(Debug, Clone)]
 pub struct MultiFile {
-    path: PathBuf,
-    dir: PathBuf,
-    name: String,
-    options: MultiFileOptions,
+    pub(crate) path: PathBuf,
+    pub(crate) dir: PathBuf,
+    pub(crate) name: String,
+    pub(crate) options: MultiFileOptions,
     pub(crate) fs: Arc<dyn Fs>,
+    scratch: Arc<Mutex<Scratch>>,
 }
 
 impl MultiFile {
@@ -233,9 +169,10 @@ impl MultiFile {
     ) -> Result<Self, StoreError> {
         let name = path
             .file_name()
-            .and_then(|n| n.to_str())
             .filter(|n| !n.is_empty())
             .ok_or_else(|| StoreError::InvalidPath { path: path.clone() })?
+            .to_str()
+            .ok_or_else(|| StoreError::NonUtf8Name { path: path.clone() })?
             .to_owned();
         let dir = parent_dir(&path);
         Ok(MultiFile {
@@ -244,6 +181,7 @@ impl MultiFile {
             name,
             options,
             fs,
+            scratch: Arc::default(),
         })
     }
 
@@ -273,7 +211,7 @@ impl MultiFile {
         self.dir.join(format!("{}{MANIFEST_SUFFIX}", self.name))
     }
 
-    fn manifest_staging_path(&self) -> PathBuf {
+    pub(crate) fn manifest_staging_path(&self) -> PathBuf {
         self.dir.join(format!(
             "{LND_STAGING_NAME}.scb-{}{MANIFEST_SUFFIX}",
             self.name
@@ -292,7 +230,7 @@ impl MultiFile {
 
     /// Reads the whole main file. A missing file is [`StoreError::NotFound`].
     pub fn read_packed(&self) -> Result<Vec<u8>, StoreError> {
-        read_or_not_found(self.fs.as_ref(), &self.path)
+        read_or_not_found(self.fs.as_ref(), &self.path, MAX_BACKUP_LEN)
     }
 
     /// Reads and unpacks the main file (lnd's `ExtractMulti`). A missing file is
@@ -308,7 +246,7 @@ impl MultiFile {
     /// Reads the sidecar manifest; `Ok(None)` when there is none.
     pub fn read_manifest(&self) -> Result<Option<Manifest>, StoreError> {
         let path = self.manifest_path();
-        match read_or_not_found(self.fs.as_ref(), &path) {
+        match read_or_not_found(self.fs.as_ref(), &path, MAX_MANIFEST_LEN) {
             Ok(bytes) => Manifest::parse(&bytes)
                 .map(Some)
                 .map_err(|reason| StoreError::Manifest { path, reason }),
@@ -335,12 +273,9 @@ impl MultiFile {
             })
     }
 
-    /// Replaces the main file with `packed` (a packed multi) crash-safely.
-    ///
-    /// Steps: take the writer lock; remove a stale staging file; write the staging file
-    /// (0600) and fsync it; archive the previous version (a failure is reported, not fatal);
-    /// rename over the main file; fsync the directory; write the manifest; prune the archive;
-    /// then swap the same bytes into every mirror (failures reported per mirror).
+    /// Replaces the main file with `packed` (a packed multi) crash-safely, with no guard
+    /// on what it replaces ([`WritePolicy::replace_anything`]); see [`MultiFile::write_packed`]
+    /// for the steps. The raw-bytes door for callers that pack themselves.
     ///
     /// On error the previous main file is untouched, except for [`StoreError::SyncDir`]
     /// after the rename: the new file is in place but its directory entry may not yet
@@ -355,15 +290,153 @@ impl MultiFile {
         packed: &[u8],
         channel_count: Option<u32>,
     ) -> Result<SwapReport, StoreError> {
+        self.write_inner(
+            packed,
+            &Content::Opaque { channel_count },
+            None,
+            WritePolicy::replace_anything(),
+        )
+    }
+
+    /// THE guarded, verified write of a multi: refuses duplicate channels, encodes and
+    /// encrypts once (nonce from `rng`), checks the packed bytes decrypt to the encoded
+    /// plaintext before anything touches the disk, then [`MultiFile::write_packed`].
+    pub fn write_multi<R: CryptoRng + RngCore + ?Sized>(
+        &self,
+        multi: &Multi,
+        key: &BackupKey,
+        policy: &WritePolicy,
+        rng: &mut R,
+    ) -> Result<SwapReport, StoreError> {
+        let mut seen = HashSet::with_capacity(multi.singles.len());
+        if let Some(dup) = multi
+            .singles
+            .iter()
+            .find(|s| !seen.insert(s.funding_outpoint))
+        {
+            return Err(StoreError::DuplicateChannel {
+                path: self.path.clone(),
+                outpoint: dup.funding_outpoint,
+            });
+        }
+        let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
+        let scratch = &mut *scratch;
+        let result = self
+            .pack_checked(multi, key, rng, scratch)
+            .and_then(|packed| {
+                self.write_inner_with(&packed, &Content::Multi(multi), Some(key), *policy, scratch)
+            });
+        // The secrets go; the memory stays for the next write.
+        scratch.plaintext.zeroize();
+        scratch.check.zeroize();
+        result
+    }
+
+    /// Encodes into the scratch plaintext, encrypts once, and checks the packed bytes
+    /// decrypt to that plaintext.
+    fn pack_checked<R: CryptoRng + RngCore + ?Sized>(
+        &self,
+        multi: &Multi,
+        key: &BackupKey,
+        rng: &mut R,
+        scratch: &mut Scratch,
+    ) -> Result<Vec<u8>, StoreError> {
+        scratch.plaintext.clear();
+        multi
+            .encode(&mut scratch.plaintext)
+            .map_err(|e| StoreError::Pack {
+                path: self.path.clone(),
+                source: PackError::from(e),
+            })?;
+        let packed = key.encrypt(&scratch.plaintext, rng);
+        // What is about to be written opens to the same bytes: a fault between the encoder
+        // and the cipher never reaches the disk. The read-back after the swap then only has
+        // to compare ciphertext bytes with these checked ones.
+        let problem = match key.decrypt_into(&packed, &mut scratch.check) {
+            Err(e) => Some(format!("packed bytes do not open: {e}")),
+            Ok(()) if scratch.check.as_slice() != scratch.plaintext.as_slice() => {
+                Some("packed bytes open to other plaintext".to_owned())
+            }
+            Ok(()) => None,
+        };
+        if let Some(problem) = problem {
+            return Err(StoreError::ReadBackMismatch {
+                path: self.path.clone(),
+                detail: format!("{problem}; nothing written"),
+            });
+        }
+        Ok(packed)
+    }
+
+    /// THE guarded write of packed bytes (a packed multi, or a packed single with
+    /// [`Content::Single`]). Under the writer lock, in this order:
+    ///
+    /// 1. the target must be missing or a regular file (never a device, FIFO, link);
+    /// 2. unless `policy` allows everything, the existing file is read (bounded) and
+    ///    opened with `key`: one that does not open (or cannot be checked without a key) is
+    ///    replaced only with `force`; dropping channels it holds, or replacing a rolled-back
+    ///    file (an older version than its manifest records), only with `allow_shrink`; a
+    ///    write with no channel over a file with channels only with `allow_empty`;
+    /// 3. the staging file is written (0600) and fsynced;
+    /// 4. the previous version is archived (a hard link, a copy where links are
+    ///    impossible); if that fails nothing is replaced ([`StoreError::Archive`]);
+    /// 5. rename over the main file, fsync the directory;
+    /// 6. read-back: the file's bytes must equal `packed`, else the previous version is
+    ///    restored and [`StoreError::ReadBackMismatch`] returned;
+    /// 7. the manifest, archive pruning, then every mirror (reported per mirror).
+    pub fn write_packed(
+        &self,
+        packed: &[u8],
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: &WritePolicy,
+    ) -> Result<SwapReport, StoreError> {
+        self.write_inner(packed, content, key, *policy)
+    }
+
+    fn write_inner(
+        &self,
+        packed: &[u8],
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: WritePolicy,
+    ) -> Result<SwapReport, StoreError> {
+        let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
+        self.write_inner_with(packed, content, key, policy, &mut scratch)
+    }
+
+    fn write_inner_with(
+        &self,
+        packed: &[u8],
+        content: &Content<'_>,
+        key: Option<&BackupKey>,
+        policy: WritePolicy,
+        scratch: &mut Scratch,
+    ) -> Result<SwapReport, StoreError> {
+        let channel_count = content.channel_count();
         let plan = if self.options.manifest {
             ManifestPlan::Next { channel_count }
         } else {
             ManifestPlan::Off
         };
-        let mut report = self.swap_primary(packed, &plan, self.options.archive)?;
+        let mut report = {
+            let lock = self.lock_existing_dir()?;
+            let replaced = self.guard_locked(content, key, policy)?;
+            let mut report = self.swap_locked(
+                &lock,
+                packed,
+                &plan,
+                self.options.archive,
+                &mut scratch.back,
+            )?;
+            report.replaced_unreadable = replaced;
+            report
+        };
         if !self.options.mirrors.is_empty() {
             let manifest_bytes = match report.manifest {
-                ManifestOutcome::Written { .. } => self.fs.read(&self.manifest_path()).ok(),
+                ManifestOutcome::Written { .. } => {
+                    self.fs.read(&self.manifest_path(), MAX_MANIFEST_LEN).ok()
+                }
                 _ => None,
             };
             for mirror_dir in &self.options.mirrors {
@@ -381,7 +454,8 @@ impl MultiFile {
                             (None, true) => ManifestPlan::Next { channel_count },
                             (_, false) => ManifestPlan::Off,
                         };
-                        m.swap_primary(packed, &plan, m.options.archive)
+                        let lock = m.lock_existing_dir()?;
+                        m.swap_locked(&lock, packed, &plan, m.options.archive, &mut scratch.back)
                     });
                 if let Err(e) = &result {
                     error!(error = %e, "mirror update failed; the primary backup is updated");
@@ -392,30 +466,31 @@ impl MultiFile {
         Ok(report)
     }
 
-    fn swap_primary(
+    /// Checks the directory exists and takes the writer lock.
+    fn lock_existing_dir(&self) -> Result<LockGuard, StoreError> {
+        match self.fs.exists(&self.dir) {
+            Ok(true) => self.lock(),
+            Ok(false) => Err(StoreError::DirectoryMissing {
+                path: self.dir.clone(),
+            }),
+            Err(source) => Err(StoreError::ListDir {
+                path: self.dir.clone(),
+                source,
+            }),
+        }
+    }
+
+    /// Steps 3 to 7 of [`MultiFile::write_packed`] for this file (no mirrors), under `_lock`.
+    fn swap_locked(
         &self,
+        _lock: &LockGuard,
         packed: &[u8],
         plan: &ManifestPlan<'_>,
         archive: bool,
+        back: &mut Vec<u8>,
     ) -> Result<SwapReport, StoreError> {
         let start = Instant::now();
-        let _span = info_span!("update_and_swap", path = %self.path.display(), len = packed.len())
-            .entered();
-        match self.fs.exists(&self.dir) {
-            Ok(true) => {}
-            Ok(false) => {
-                return Err(StoreError::DirectoryMissing {
-                    path: self.dir.clone(),
-                })
-            }
-            Err(source) => {
-                return Err(StoreError::ListDir {
-                    path: self.dir.clone(),
-                    source,
-                })
-            }
-        }
-        let _lock = self.lock()?;
+        let _span = info_span!("swap", path = %self.path.display(), len = packed.len()).entered();
         let fs = self.fs.as_ref();
         let staging = self.staging_path();
 
@@ -431,13 +506,46 @@ impl MultiFile {
 
         let now = SystemTime::now();
         let archive_outcome = if archive {
-            self.archive_previous(now)
+            match self.archive_previous(now) {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    // The previous version is not durable anywhere else: do not replace it.
+                    if let Err(rm) = remove_if_present(fs, &staging) {
+                        warn!(error = %rm, "cannot remove the staging file");
+                    }
+                    error!(error = %e, "cannot archive the previous backup; nothing replaced");
+                    return Err(StoreError::Archive {
+                        path: self.path.clone(),
+                        source: Box::new(e),
+                    });
+                }
+            }
         } else {
             ArchiveOutcome::Disabled
         };
 
         commit(fs, &staging, &self.path)?;
         info!("backup file updated");
+
+        // Read-back: the bytes on disk must be the ones checked before writing. Equal
+        // ciphertext decrypts to the checked plaintext, so no second decryption is needed.
+        let problem = match fs.read_into(&self.path, MAX_BACKUP_LEN, back) {
+            Err(e) => Some(format!("re-read failed: {e}")),
+            Ok(()) if back.as_slice() != packed => Some(format!(
+                "file holds {} bytes that differ from the {} written",
+                back.len(),
+                packed.len()
+            )),
+            Ok(()) => None,
+        };
+        if let Some(problem) = problem {
+            error!(path = %self.path.display(), %problem, "read-back check failed");
+            let restored = self.restore_locked(&archive_outcome);
+            return Err(StoreError::ReadBackMismatch {
+                path: self.path.clone(),
+                detail: format!("{problem}; {restored}"),
+            });
+        }
 
         let manifest = self.write_manifest(packed, plan, now);
 
@@ -468,90 +576,72 @@ impl MultiFile {
             archive: archive_outcome,
             manifest,
             mirrors: Vec::new(),
+            replaced_unreadable: None,
             elapsed: start.elapsed(),
         })
     }
 
-    fn archive_previous(&self, now: SystemTime) -> ArchiveOutcome {
-        let previous = match self.fs.read(&self.path) {
-            Ok(bytes) => bytes,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => return ArchiveOutcome::NoPreviousFile,
+    fn archive_previous(&self, now: SystemTime) -> Result<ArchiveOutcome, StoreError> {
+        match self.fs.kind(&self.path) {
+            Ok(FileKind::Missing) => return Ok(ArchiveOutcome::NoPreviousFile),
+            Ok(_) => {}
             Err(source) => {
-                let e = StoreError::Read {
+                return Err(StoreError::Read {
                     path: self.path.clone(),
                     source,
-                };
-                error!(error = %e, "cannot archive the previous backup; updating anyway");
-                return ArchiveOutcome::Failed(e);
-            }
-        };
-        match self.archive().add(&self.name, &previous, now) {
-            Ok(path) => ArchiveOutcome::Archived {
-                path,
-                pruned: Vec::new(),
-                prune_error: None,
-            },
-            Err(e) => {
-                error!(error = %e, "cannot archive the previous backup; updating anyway");
-                ArchiveOutcome::Failed(e)
+                })
             }
         }
+        let path = self.archive().add_from(&self.name, &self.path, now)?;
+        Ok(ArchiveOutcome::Archived {
+            path,
+            pruned: Vec::new(),
+            prune_error: None,
+        })
     }
 
-    fn write_manifest(
-        &self,
-        packed: &[u8],
-        plan: &ManifestPlan<'_>,
-        now: SystemTime,
-    ) -> ManifestOutcome {
-        let path = self.manifest_path();
-        let (bytes, sequence, previous_unreadable) = match plan {
-            ManifestPlan::Off => return ManifestOutcome::Disabled,
-            ManifestPlan::Copy(bytes) => match Manifest::parse(bytes) {
-                Ok(m) => (bytes.to_vec(), m.sequence, None),
-                Err(reason) => {
-                    return ManifestOutcome::Failed(StoreError::Manifest { path, reason })
+    /// After a failed read-back, under the lock: puts the archived previous version back,
+    /// or (without one) moves the bad file aside.
+    fn restore_locked(&self, archive: &ArchiveOutcome) -> String {
+        match archive {
+            ArchiveOutcome::Archived { path, .. } => {
+                let result = self
+                    .fs
+                    .read(path, MAX_BACKUP_LEN)
+                    .map_err(|source| StoreError::Read {
+                        path: path.clone(),
+                        source,
+                    })
+                    .and_then(|old| {
+                        let staging = self.staging_path();
+                        let _ = remove_if_present(self.fs.as_ref(), &staging);
+                        replace_file(self.fs.as_ref(), &staging, self.path(), &old)
+                    });
+                match result {
+                    Ok(()) => format!("previous version restored from {}", path.display()),
+                    Err(e) => {
+                        warn!(error = %e, "cannot restore the previous version");
+                        format!("previous version not restored: {e}")
+                    }
                 }
-            },
-            ManifestPlan::Next { channel_count } => {
-                let (previous, unreadable) = match read_or_not_found(self.fs.as_ref(), &path) {
-                    Ok(bytes) => match Manifest::parse(&bytes) {
-                        Ok(m) => (Some((m, bytes)), None),
-                        Err(reason) => (None, Some(reason)),
-                    },
-                    Err(e) if e.is_not_found() => (None, None),
-                    Err(e) => (None, Some(e.to_string())),
-                };
-                let unix = now.duration_since(UNIX_EPOCH).map_or(0, |d| d.as_secs());
-                let next = Manifest::next(
-                    packed,
-                    previous.as_ref().map(|(m, b)| (m, b.as_slice())),
-                    *channel_count,
-                    unix,
-                );
-                (next.to_bytes(), next.sequence, unreadable)
             }
-        };
-        match replace_file(
-            self.fs.as_ref(),
-            &self.manifest_staging_path(),
-            &path,
-            &bytes,
-        ) {
-            Ok(()) => ManifestOutcome::Written {
-                sequence,
-                previous_unreadable,
+            _ => match self.quarantine_locked() {
+                Ok(moved) => format!(
+                    "no archived previous version; bad file moved to {}",
+                    moved.display()
+                ),
+                Err(e) => format!("no archived previous version; quarantine failed: {e}"),
             },
-            Err(e) => {
-                warn!(error = %e, "manifest not written; the backup file is updated");
-                ManifestOutcome::Failed(e)
-            }
         }
     }
 }
 
-fn read_or_not_found(fs: &dyn Fs, path: &Path) -> Result<Vec<u8>, StoreError> {
-    fs.read(path).map_err(|source| {
+pub(crate) fn read_or_not_found(
+    fs: &dyn Fs,
+    path: &Path,
+    limit: u64,
+) -> Result<Vec<u8>, StoreError> {
+    fs.read(path, limit).map_err(|source| {
         if source.kind() == io::ErrorKind::NotFound {
             StoreError::NotFound {
                 path: path.to_path_buf(),

@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::fs::{DirEntryInfo, Fs, LockFailure, LockGuard, WriteStep};
+use crate::fs::{DirEntryInfo, FileKind, Fs, LockFailure, LockGuard, WriteStep};
 
 /// What a crash keeps.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +54,7 @@ struct State {
     capacity: Option<usize>,
     read_only: BTreeSet<PathBuf>,
     corrupt_writes: BTreeSet<PathBuf>,
+    link_fails: bool,
 }
 
 /// The simulated file system.
@@ -198,6 +199,11 @@ impl SimFs {
         });
     }
 
+    /// Makes hard links fail (a file system without them), so the copy fallback runs.
+    pub(crate) fn set_link_fails(&self, on: bool) {
+        self.with(|s| s.link_fails = on);
+    }
+
     /// Power loss now: drop everything not durable under `model`, then run again.
     pub(crate) fn power_loss(&self, model: CrashModel) {
         self.with(|s| {
@@ -310,10 +316,14 @@ impl Fs for SimFs {
         })
     }
 
-    fn read(&self, path: &Path) -> io::Result<Vec<u8>> {
+    fn read(&self, path: &Path, limit: u64) -> io::Result<Vec<u8>> {
         self.with(|s| {
             s.live()?;
             match s.lookup(path)? {
+                Entry::File(i) if s.inodes[i].data.len() as u64 > limit => Err(io::Error::new(
+                    io::ErrorKind::FileTooLarge,
+                    "over the limit",
+                )),
                 Entry::File(i) => Ok(s.inodes[i].data.clone()),
                 Entry::Dir => Err(io::Error::new(
                     io::ErrorKind::IsADirectory,
@@ -321,6 +331,55 @@ impl Fs for SimFs {
                 )),
             }
         })
+    }
+
+    fn kind(&self, path: &Path) -> io::Result<FileKind> {
+        self.with(|s| {
+            s.live()?;
+            Ok(match s.lookup(path) {
+                Ok(Entry::File(_)) => FileKind::Regular,
+                Ok(Entry::Dir) => FileKind::Dir,
+                Err(_) => FileKind::Missing,
+            })
+        })
+    }
+
+    fn hard_link(&self, from: &Path, to: &Path) -> io::Result<()> {
+        self.with(|s| {
+            s.tick()?;
+            if s.link_fails {
+                return Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "simulated file system without hard links",
+                ));
+            }
+            let (to_dir, to_name) = split(to)?;
+            s.writable(&to_dir)?;
+            let Entry::File(inode) = s.lookup(from)? else {
+                return Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory",
+                ));
+            };
+            let d = s.dir_mut(&to_dir)?;
+            if d.current.contains_key(&to_name) {
+                return Err(io::Error::new(io::ErrorKind::AlreadyExists, "exists"));
+            }
+            d.current.insert(to_name, Entry::File(inode));
+            Ok(())
+        })
+    }
+
+    fn copy(&self, from: &Path, to: &Path) -> io::Result<()> {
+        let data = self.with(|s| match s.lookup(from) {
+            Ok(Entry::File(i)) => Ok(s.inodes[i].data.clone()),
+            Ok(Entry::Dir) => Err(io::Error::new(
+                io::ErrorKind::IsADirectory,
+                "is a directory",
+            )),
+            Err(e) => Err(e),
+        })?;
+        self.write(to, &data).map_err(|(_, e)| e)
     }
 
     fn rename(&self, from: &Path, to: &Path) -> io::Result<()> {

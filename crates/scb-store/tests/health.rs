@@ -4,7 +4,7 @@
 use std::path::Path;
 
 use scb_crypto::BackupKey;
-use scb_store::{FileHealth, MultiFile, MultiFileOptions, Opened, Unreadable};
+use scb_store::{FileHealth, MultiFile, MultiFileOptions, Opened, Unreadable, WritePolicy};
 
 /// The testnet backup key of `/work/shared/vectors/keys.json`, which packed the fixture.
 fn fixture_key() -> BackupKey {
@@ -158,7 +158,12 @@ fn verified_swap_writes_a_file_that_opens_with_the_same_channels() {
     let file = new_file(dir.path());
     let multi = scb_crypto::unpack_multi(&fixture_bytes(), &fixture_key()).unwrap();
     let report = file
-        .update_and_swap_verified(&multi, &fixture_key())
+        .write_multi(
+            &multi,
+            &fixture_key(),
+            &WritePolicy::strict(),
+            &mut scb_crypto::OsRng,
+        )
         .unwrap();
     assert!(report.all_ok());
     let back = file.extract_multi(&fixture_key()).unwrap();

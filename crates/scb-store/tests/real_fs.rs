@@ -167,20 +167,30 @@ fn archive_disabled_writes_no_archive_directory() {
 }
 
 #[test]
-fn archive_failure_does_not_block_the_update() {
+fn archive_failure_stops_the_update_and_keeps_the_previous_version() {
     let dir = tempfile::tempdir().unwrap();
     let file = file_in(dir.path(), MultiFileOptions::default());
     file.update_and_swap(b"old").unwrap();
     // A regular file where the archive directory should be: every archive write fails
     // (works even as root, unlike permission bits).
     std::fs::write(file.archive_dir(), b"not a directory").unwrap();
-    let report = file.update_and_swap(b"new").unwrap();
-    assert!(
-        matches!(report.archive, ArchiveOutcome::Failed(_)),
-        "{report:?}"
-    );
-    assert!(!report.all_ok());
-    assert_eq!(file.read_packed().unwrap(), b"new");
+    let err = file.update_and_swap(b"new").unwrap_err();
+    match &err {
+        StoreError::Archive { source, .. } => assert!(
+            matches!(
+                **source,
+                StoreError::ArchiveDirNotDir {
+                    what: "a regular file",
+                    ..
+                }
+            ),
+            "{source:?}"
+        ),
+        other => panic!("expected an archive error, got {other:?}"),
+    }
+    // The only copy of the previous version is still the main file.
+    assert_eq!(file.read_packed().unwrap(), b"old");
+    assert!(!file.staging_path().exists());
 }
 
 #[test]
@@ -312,13 +322,14 @@ fn full_tmpfs_keeps_the_old_backup_and_leaves_no_staging_file() {
     }
     assert_eq!(file.read_packed().unwrap(), old);
     assert!(!file.staging_path().exists());
-    // With archiving on, the archive copy may not fit either: still no harm to the main file.
+    // With archiving on, the archive entry is a hard link: it needs no room, so even a
+    // nearly full disk keeps the previous version.
     let file = file_in(&fs.0, MultiFileOptions::default());
     let report = file.update_and_swap(&vec![3u8; 25_000]).unwrap();
-    assert!(
-        matches!(report.archive, ArchiveOutcome::Failed(_)),
-        "{report:?}"
-    );
+    let ArchiveOutcome::Archived { path, .. } = &report.archive else {
+        panic!("{report:?}");
+    };
+    assert_eq!(std::fs::read(path).unwrap(), old);
     assert_eq!(file.read_packed().unwrap(), vec![3u8; 25_000]);
 }
 

@@ -4,7 +4,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use scb_crypto::BackupKey;
-use scb_store::{MultiFile, Opened, Unreadable};
+use scb_store::{MultiFile, Opened, Unreadable, WritePolicy};
 use scb_wire::{Multi, Single};
 
 use crate::store::BackupStore;
@@ -33,11 +33,14 @@ pub struct QuarantinedFile {
 
 /// The sub-swapper's store for lnd's `channel.backup`.
 ///
-/// Writes with [`MultiFile::update_and_swap_verified`]: encode and encrypt,
-/// check the packed bytes decrypt to the encoded plaintext, swap in
-/// crash-safely (archive, manifest, mirrors as configured on the
-/// [`MultiFile`]), read back and compare (bytes, then decrypted plaintext),
-/// restoring the previous version on a mismatch (issue 10). Reads
+/// Writes with the store's one guarded write, [`MultiFile::write_multi`]: encode
+/// and encrypt once, check the packed bytes decrypt to the encoded plaintext,
+/// archive the previous version first, swap in crash-safely (manifest, mirrors
+/// as configured on the [`MultiFile`]), read back and compare the bytes,
+/// restoring the previous version on a mismatch. The node is the source of
+/// truth, so the default [`WritePolicy`] is [`WritePolicy::replace_anything`]
+/// (lnd's behaviour; the previous version is archived); see
+/// [`FileStore::with_write_policy`]. Reads
 /// with [`MultiFile::open_or_quarantine`] or, under
 /// [`UnreadablePolicy::Refuse`], [`MultiFile::extract_multi`]. File work runs
 /// in `tokio::task::spawn_blocking`.
@@ -46,6 +49,7 @@ pub struct FileStore {
     file: Arc<MultiFile>,
     key: Arc<BackupKey>,
     unreadable: UnreadablePolicy,
+    policy: WritePolicy,
     quarantined: Arc<Mutex<Option<QuarantinedFile>>>,
 }
 
@@ -56,6 +60,7 @@ impl FileStore {
             file: Arc::new(file),
             key: Arc::new(key),
             unreadable: UnreadablePolicy::default(),
+            policy: WritePolicy::replace_anything(),
             quarantined: Arc::default(),
         }
     }
@@ -64,6 +69,13 @@ impl FileStore {
     #[must_use]
     pub fn with_unreadable_policy(mut self, policy: UnreadablePolicy) -> Self {
         self.unreadable = policy;
+        self
+    }
+
+    /// Sets what each write may replace (default: anything, archived first).
+    #[must_use]
+    pub fn with_write_policy(mut self, policy: WritePolicy) -> Self {
+        self.policy = policy;
         self
     }
 
@@ -126,10 +138,10 @@ impl BackupStore for FileStore {
     }
 
     async fn persist(&self, singles: Vec<Single>) -> Result<(), BoxError> {
-        let (file, key) = (self.file.clone(), self.key.clone());
+        let (file, key, policy) = (self.file.clone(), self.key.clone(), self.policy);
         blocking(move || {
             let multi = Multi { singles };
-            let report = file.update_and_swap_verified(&multi, &key)?;
+            let report = file.write_multi(&multi, &key, &policy, &mut scb_crypto::OsRng)?;
             if !report.all_ok() {
                 tracing::warn!(
                     ?report,

@@ -1,7 +1,6 @@
 //! `scb create`: JSON in the vectors' schema to an encrypted backup file.
 
-use std::io::Read;
-
+use scb_store::InputKind;
 use scb_wire::{Multi, Single};
 
 use crate::cli::CreateArgs;
@@ -11,25 +10,23 @@ use crate::key::resolve;
 use crate::util::emit;
 
 fn read_spec(arg: &str) -> CliResult<String> {
-    if arg == "-" {
-        let mut s = String::new();
-        std::io::stdin()
-            .read_to_string(&mut s)
-            .map_err(|e| CliError::Unreadable {
-                path: "<stdin>".into(),
-                reason: e.to_string(),
-            })?;
-        return Ok(s);
-    }
-    let bytes = crate::input::read_file(arg, std::path::Path::new(arg))?;
+    let bytes = if arg == "-" {
+        scb_store::read_stdin(InputKind::Json)
+            .map_err(|e| crate::input::read_error("<stdin>", &e))?
+    } else {
+        crate::input::read_file(arg, std::path::Path::new(arg), InputKind::Json)?
+    };
     String::from_utf8(bytes).map_err(|_| CliError::NotABackup {
-        path: arg.to_owned(),
+        path: if arg == "-" { "<stdin>" } else { arg }.to_owned(),
         reason: "the JSON spec is not UTF-8 text".into(),
     })
 }
 
 /// Runs `scb create`.
 pub fn run(args: &CreateArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::create(args, hsm);
+    }
     let key = resolve(&args.key, args.from_json == "-")?;
     let text = read_spec(&args.from_json)?;
     let spec = if args.from_json == "-" {
@@ -41,7 +38,7 @@ pub fn run(args: &CreateArgs) -> CliResult {
     let out = args.out.display();
     if args.single {
         let single: Single = serde_json::from_str(&text).map_err(bad)?;
-        let n = write_single(&args.out, &single, &key, args.hex)?;
+        let n = write_single(&args.out, &single, &key, args.hex, &args.write)?;
         return emit(&format!(
             "{out}: wrote a packed single for {} ({n} bytes, key {}, network {})\n",
             single.funding_outpoint,

@@ -74,6 +74,9 @@ pub fn diff(a: &Multi, b: &Multi) -> CliResult<Diff> {
 
 /// Runs `scb diff`.
 pub fn run(args: &DiffArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::diff(args, hsm);
+    }
     if args.a == "-" && args.b == "-" {
         return Err(CliError::usage(
             "only one of the two backups can be read from stdin",

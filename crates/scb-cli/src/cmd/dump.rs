@@ -13,6 +13,9 @@ use crate::util::{emit, to_json};
 
 /// Runs `scb dump`.
 pub fn run(args: &DumpArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::dump(args, hsm);
+    }
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
     if args.format == DumpFormat::Hex && args.derive_keys {

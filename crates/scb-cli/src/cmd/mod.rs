@@ -1,6 +1,7 @@
 //! One module per command.
 
 pub mod archive;
+pub mod cln;
 pub mod create;
 pub mod derive_keys;
 pub mod diff;

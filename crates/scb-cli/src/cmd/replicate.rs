@@ -7,13 +7,16 @@ use scb_replicate::{
     ShrinkGuard, VerifiedInfo, Verifier, WatchConfig, Watcher,
 };
 
+use scb_store::Content;
+
 use crate::cli::{FetchArgs, WatchArgs};
+use crate::cmd::write::write_packed;
 use crate::error::{chain, CliError, CliResult};
 use crate::key::{resolve_optional, ResolvedKey};
 use crate::util::emit;
 
-fn verifier(key: Option<ResolvedKey>) -> Option<Verifier> {
-    let key = key?.key;
+fn verifier(key: Option<&ResolvedKey>) -> Option<Verifier> {
+    let key = scb_crypto::BackupKey::from_bytes(*key?.key.as_bytes());
     Some(Verifier::new(move |bytes| {
         scb_crypto::unpack_multi(bytes, &key)
             .map(|m| VerifiedInfo::with_channels(m.singles.len()))
@@ -48,7 +51,7 @@ pub fn watch(args: &WatchArgs) -> CliResult {
         .map(|t| destination(t))
         .collect::<CliResult<Vec<_>>>()?;
     let mut config = WatchConfig::new(&args.source, destinations);
-    config.verifier = verifier(key);
+    config.verifier = verifier(key.as_ref());
     config.poll_interval = Duration::from_secs(args.interval.max(1));
     let mut retention = match args.keep_last {
         Some(n) => Retention::keep_last(n),
@@ -106,7 +109,7 @@ pub fn fetch(args: &FetchArgs) -> CliResult {
     let key = resolve_optional(&args.key, false, false)?;
     let verified = key.is_some();
     let dest = destination(&args.url)?;
-    let verifier = verifier(key);
+    let verifier = verifier(key.as_ref());
     let rt = runtime()?;
     let fetched = rt
         .block_on(async {
@@ -116,9 +119,27 @@ pub fn fetch(args: &FetchArgs) -> CliResult {
             }
         })
         .map_err(|e| CliError::failed(&args.url, &e))?;
-    fetched
-        .write_to(&args.out)
-        .map_err(|e| CliError::failed(format!("{}: write failed", args.out.display()), &e))?;
+    // The verifier opened these bytes already; open them again for the store's guards.
+    let multi = match &key {
+        Some(k) => Some(
+            scb_crypto::unpack_multi(&fetched.bytes, &k.key)
+                .map_err(|e| CliError::failed(&args.url, &e))?,
+        ),
+        None => None,
+    };
+    let content = multi.as_ref().map_or(
+        Content::Opaque {
+            channel_count: None,
+        },
+        Content::Multi,
+    );
+    write_packed(
+        &args.out,
+        &fetched.bytes,
+        &content,
+        key.as_ref(),
+        &args.write,
+    )?;
     let channels = fetched
         .info
         .as_ref()

@@ -213,6 +213,9 @@ fn text(plan: &Plan) -> String {
 
 /// Runs `scb restore-plan`.
 pub fn run(args: &RestorePlanArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::restore_plan(args, hsm);
+    }
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
     let singles = if args.single {

@@ -7,12 +7,17 @@ use scb_wire::MultiDecodeOptions;
 
 use crate::cli::VerifyArgs;
 use crate::error::CliResult;
-use crate::input::{manifest_of, open_multi, open_single, read_input};
+use scb_store::FileFreshness;
+
+use crate::input::{open_multi, open_single, read_input};
 use crate::key::resolve;
 use crate::util::{emit, fmt_unix_utc};
 
 /// Runs `scb verify`.
 pub fn run(args: &VerifyArgs) -> CliResult {
+    if let Some(hsm) = &args.key.source.hsm_secret_file {
+        return super::cln::verify(args, hsm);
+    }
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
     let (what, count, versions) = if args.single {
@@ -34,20 +39,55 @@ pub fn run(args: &VerifyArgs) -> CliResult {
         format!(" (versions {})", versions.join(","))
     };
     let plural = if count == 1 { "" } else { "s" };
+    let freshness = match (&input.path, input.was_hex) {
+        (Some(path), false) => {
+            crate::input::backup_file(path).map(|f| f.freshness_of(&input.bytes))
+        }
+        _ => None,
+    };
+    // Loud on stderr even without --seed-check: these mean the file is not what scb wrote last.
+    match &freshness {
+        Some(FileFreshness::RolledBack {
+            archived,
+            manifest_sequence,
+        }) => eprintln!(
+            "warning: {}: rolled back: identical to the archived version {archived}, older than \
+             its manifest's sequence {manifest_sequence}; channels of the newest version may be \
+             missing",
+            input.label
+        ),
+        Some(FileFreshness::ManifestUnreadable(reason)) => {
+            eprintln!(
+                "warning: {}: its manifest is unreadable: {reason}",
+                input.label
+            );
+        }
+        _ => {}
+    }
     let line = if args.seed_check {
-        let freshness = match input.path.as_deref().and_then(manifest_of) {
-            Some(m) if m.describes(&input.bytes) => format!(
+        let freshness = match freshness {
+            Some(FileFreshness::Current { manifest: m }) => format!(
                 "; newest sequence {} written {}",
                 m.sequence,
                 fmt_unix_utc(m.written_at_unix)
             ),
-            Some(m) => format!(
+            Some(FileFreshness::ChangedOutside { manifest: m }) => format!(
                 "; its manifest (sequence {}, {}) describes another version: the file changed \
                  after scb last wrote it",
                 m.sequence,
                 fmt_unix_utc(m.written_at_unix)
             ),
-            None => "; no manifest beside it (sequence and time unknown)".into(),
+            Some(FileFreshness::RolledBack {
+                archived,
+                manifest_sequence,
+            }) => format!(
+                "; ROLLED BACK to the archived version {archived}, older than manifest \
+                 sequence {manifest_sequence}"
+            ),
+            Some(FileFreshness::ManifestUnreadable(reason)) => {
+                format!("; its manifest is unreadable ({reason})")
+            }
+            _ => "; no manifest beside it (sequence and time unknown)".into(),
         };
         format!(
             "{}: yes, this seed ({}, network {}) opens it: {what}, {count} channel{plural}{versions}{freshness}\n",

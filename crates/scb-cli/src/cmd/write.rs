@@ -1,17 +1,19 @@
-//! Writing backups with the store's guards: no silent shrinking, no blind overwrite of
-//! a file that does not open, crash-safe swap with archive, manifest and mirrors, and a
-//! read-back check after the write.
+//! Writing backups: every command that writes a backup path calls the store's one guarded
+//! write ([`scb_store::MultiFile::write_multi`] / [`scb_store::MultiFile::write_packed`])
+//! and renders what it reports. The guards, the archive, the manifest and the read-back
+//! live in the store (docs/durability.md).
 
-use std::collections::HashSet;
 use std::path::Path;
 
-use scb_crypto::{PackedMulti, PackedSingle};
-use scb_store::{ArchiveOutcome, ManifestOutcome, MultiFile, MultiFileOptions};
-use scb_wire::{Multi, MultiDecodeOptions, Single};
+use scb_store::{
+    ArchiveOutcome, Content, ManifestOutcome, MultiFile, MultiFileOptions, Refusal, StoreError,
+    SwapReport, WritePolicy,
+};
+use scb_wire::{Multi, Single};
 
 use crate::cli::WriteArgs;
 use crate::error::{chain, CliError, CliResult};
-use crate::input::{open_multi, open_single, Input};
+use crate::input::render_diagnosis;
 use crate::key::ResolvedKey;
 
 /// What a write did, for the command's summary line.
@@ -25,92 +27,98 @@ pub struct Written {
     pub sequence: Option<u64>,
 }
 
-fn input_for(out: &Path, bytes: Vec<u8>) -> Input {
-    Input {
-        label: out.display().to_string(),
-        path: Some(out.to_path_buf()),
-        bytes,
-        was_hex: false,
-    }
+/// The store's policy for the command-line flags.
+fn policy(w: &WriteArgs) -> WritePolicy {
+    // Writing no channel over a file that has some drops them all: the explicit
+    // permission to shrink covers it.
+    WritePolicy::strict()
+        .with_allow_shrink(w.allow_shrink)
+        .with_force(w.force)
+        .with_allow_empty(w.allow_shrink)
 }
 
-/// Refuses to replace an existing `out` that does not open with `key` (unless
-/// `--force`), or that holds channels `multi` lacks (unless `--allow-shrink`).
-fn guard_existing(out: &Path, multi: &Multi, key: &ResolvedKey, w: &WriteArgs) -> CliResult {
-    let label = out.display().to_string();
-    let bytes = match std::fs::read(out) {
-        Ok(b) => b,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
-        Err(e) => {
-            return Err(CliError::Unreadable {
-                path: label,
-                reason: format!("existing output file: {e}"),
-            })
-        }
-    };
-    let old = match open_multi(&input_for(out, bytes), key, MultiDecodeOptions::default()) {
-        Ok((m, _)) => m,
-        Err(e) if w.force => {
-            eprintln!("warning: replacing {label}, which does not open with this key ({e})");
-            return Ok(());
-        }
-        Err(e) => {
-            return Err(CliError::Failed(format!(
-                "{label}: refusing to overwrite an existing file that does not open with this key \
-                 ({e}); pass --force to replace it (it is archived unless --no-archive)"
-            )))
-        }
-    };
-    let new: HashSet<_> = multi.singles.iter().map(|s| s.funding_outpoint).collect();
-    let dropped: Vec<String> = old
-        .singles
-        .iter()
-        .filter(|s| !new.contains(&s.funding_outpoint))
-        .map(|s| s.funding_outpoint.to_string())
-        .collect();
-    if dropped.is_empty() || w.allow_shrink {
-        return Ok(());
+fn open(out: &Path, w: &WriteArgs, manifest: bool) -> CliResult<MultiFile> {
+    let mut options = MultiFileOptions::default()
+        .with_archive(!w.no_archive)
+        .with_manifest(manifest && !w.no_manifest);
+    for m in &w.mirror {
+        options = options.with_mirror(m.clone());
     }
-    Err(CliError::Failed(format!(
-        "{label}: refusing to drop {} channel{} the existing file holds ({}{}); pass \
-         --allow-shrink if that is intended",
-        dropped.len(),
-        if dropped.len() == 1 { "" } else { "s" },
-        dropped
-            .iter()
-            .take(3)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", "),
-        if dropped.len() > 3 { ", ..." } else { "" }
-    )))
+    MultiFile::new(out, options).map_err(|e| CliError::failed(out.display(), &e))
 }
 
-/// Packs `multi` with `key` and writes it to `out` with the crash-safe swap, then reads
-/// it back and checks it decodes to exactly `multi`.
+/// Packs `multi` with `key` and writes it to `out` through the store's guarded write.
 pub fn write_multi(
     out: &Path,
     multi: &Multi,
     key: &ResolvedKey,
     w: &WriteArgs,
 ) -> CliResult<Written> {
+    let file = open(out, w, true)?;
+    let result = file.write_multi(multi, &key.key, &policy(w), &mut scb_crypto::OsRng);
+    finish(out, key, result)
+}
+
+/// Writes already packed bytes (a fetched copy) to `out` through the store's guarded
+/// write; `content` is what they hold when a key opened them.
+pub fn write_packed(
+    out: &Path,
+    packed: &[u8],
+    content: &Content<'_>,
+    key: Option<&ResolvedKey>,
+    w: &WriteArgs,
+) -> CliResult<Written> {
+    let file = open(out, w, true)?;
+    let result = file.write_packed(packed, content, key.map(|k| &k.key), &policy(w));
+    finish_with(out, key, result)
+}
+
+/// Packs one single and writes it (binary, or hex text with `hex`) through the store's
+/// guarded write; returns the bytes written.
+pub fn write_single(
+    out: &Path,
+    single: &Single,
+    key: &ResolvedKey,
+    hex: bool,
+    w: &WriteArgs,
+) -> CliResult<usize> {
+    use bitcoin::hex::DisplayHex;
+    let packed = scb_crypto::pack_single(single, &key.key, &mut scb_crypto::OsRng)
+        .map_err(|e| CliError::failed("cannot encode the single", &e))?;
+    let bytes = if hex {
+        let mut s = packed.as_bytes().to_lower_hex_string();
+        s.push('\n');
+        s.into_bytes()
+    } else {
+        packed.into_bytes()
+    };
+    // A manifest describes multis; a single file has none.
+    let file = open(out, w, false)?;
+    let result = file.write_packed(&bytes, &Content::Single(single), Some(&key.key), &policy(w));
+    finish(out, key, result).map(|w| w.bytes)
+}
+
+fn finish(
+    out: &Path,
+    key: &ResolvedKey,
+    result: Result<SwapReport, StoreError>,
+) -> CliResult<Written> {
+    finish_with(out, Some(key), result)
+}
+
+fn finish_with(
+    out: &Path,
+    key: Option<&ResolvedKey>,
+    result: Result<SwapReport, StoreError>,
+) -> CliResult<Written> {
     let label = out.display().to_string();
-    guard_existing(out, multi, key, w)?;
-    // Encode errors are reported before anything touches the disk.
-    PackedMulti::pack(multi, &key.key)
-        .map_err(|e| CliError::failed("cannot encode the backup", &e))?;
-    let mut options = MultiFileOptions::default()
-        .with_archive(!w.no_archive)
-        .with_manifest(!w.no_manifest);
-    for m in &w.mirror {
-        options = options.with_mirror(m.clone());
+    let report = result.map_err(|e| refusal_or_failure(&label, key, &e))?;
+    if let (Some(d), Some(key)) = (&report.replaced_unreadable, key) {
+        eprintln!(
+            "warning: replacing {label}, which does not open with this key ({})",
+            render_diagnosis(&label, d, key)
+        );
     }
-    let file = MultiFile::new(out, options).map_err(|e| CliError::failed(&label, &e))?;
-    // The store's verified swap checks the packed bytes before writing, re-reads the file
-    // after the swap and restores the previous version on a mismatch.
-    let report = file
-        .update_and_swap_verified(multi, &key.key)
-        .map_err(|e| CliError::failed(format!("{label}: write failed"), &e))?;
     let mut problems = Vec::new();
     let archived = match &report.archive {
         ArchiveOutcome::Archived {
@@ -121,17 +129,21 @@ pub fn write_multi(
             }
             Some(path.display().to_string())
         }
-        ArchiveOutcome::Failed(e) => {
-            problems.push(format!(
-                "archiving the previous version failed: {}",
-                chain(e)
-            ));
-            None
-        }
         _ => None,
     };
     let sequence = match &report.manifest {
-        ManifestOutcome::Written { sequence, .. } => Some(*sequence),
+        ManifestOutcome::Written {
+            sequence,
+            previous_unreadable,
+        } => {
+            if let Some(reason) = previous_unreadable {
+                eprintln!(
+                    "warning: {label}: the previous manifest was unreadable ({reason}); the \
+                     sequence continues at {sequence}, above any earlier one"
+                );
+            }
+            Some(*sequence)
+        }
         ManifestOutcome::Failed(e) => {
             problems.push(format!("manifest not written: {}", chain(e)));
             None
@@ -143,8 +155,6 @@ pub fn write_multi(
             problems.push(format!("mirror {} failed: {}", m.path.display(), chain(e)));
         }
     }
-    // Stricter than the store's channel-set check: every field must read back equal.
-    read_back(out, multi, key)?;
     if !problems.is_empty() {
         return Err(CliError::Failed(format!(
             "{label}: written and verified, but {}",
@@ -158,49 +168,52 @@ pub fn write_multi(
     })
 }
 
-fn read_back(out: &Path, multi: &Multi, key: &ResolvedKey) -> CliResult {
-    let label = out.display().to_string();
-    let bytes = std::fs::read(out).map_err(|e| CliError::Unreadable {
-        path: label.clone(),
-        reason: format!("read-back after writing: {e}"),
-    })?;
-    let (back, _) = open_multi(&input_for(out, bytes), key, MultiDecodeOptions::default())
-        .map_err(|e| CliError::Failed(format!("read-back check failed: {e}")))?;
-    if &back != multi {
-        return Err(CliError::Corrupted {
-            path: label,
-            reason: "read-back check: the file does not hold what was written".into(),
-        });
-    }
-    Ok(())
-}
-
-/// Packs one single and writes it crash-safely (binary, or hex text with `hex`), then
-/// reads it back.
-pub fn write_single(out: &Path, single: &Single, key: &ResolvedKey, hex: bool) -> CliResult<usize> {
-    use bitcoin::hex::DisplayHex;
-    let label = out.display().to_string();
-    let packed = PackedSingle::pack(single, &key.key)
-        .map_err(|e| CliError::failed("cannot encode the single", &e))?;
-    let bytes = if hex {
-        let mut s = packed.as_bytes().to_lower_hex_string();
-        s.push('\n');
-        s.into_bytes()
-    } else {
-        packed.into_bytes()
+fn refusal_or_failure(label: &str, key: Option<&ResolvedKey>, e: &StoreError) -> CliError {
+    let StoreError::Refused { refusal, .. } = e else {
+        return CliError::failed(format!("{label}: write failed"), e);
     };
-    scb_store::write_file_atomically(out, &bytes)
-        .map_err(|e| CliError::failed(format!("{label}: write failed"), &e))?;
-    let input = crate::input::read_input(&label)?;
-    let back = open_single(&input, key)
-        .map_err(|e| CliError::Failed(format!("read-back check failed: {e}")))?;
-    if &back != single {
-        return Err(CliError::Corrupted {
-            path: label,
-            reason: "read-back check: the file does not hold what was written".into(),
-        });
-    }
-    Ok(bytes.len())
+    let plural = |n: usize| if n == 1 { "" } else { "s" };
+    CliError::Failed(match (refusal, key) {
+        (Refusal::Unreadable(d), Some(key)) => format!(
+            "{label}: refusing to overwrite an existing file that does not open with this key \
+             ({}); pass --force to replace it (it is archived unless --no-archive)",
+            render_diagnosis(label, d, key)
+        ),
+        (Refusal::Shrink { dropped }, _) => format!(
+            "{label}: refusing to drop {} channel{} the existing file holds ({}{}); pass \
+             --allow-shrink if that is intended",
+            dropped.len(),
+            plural(dropped.len()),
+            dropped
+                .iter()
+                .take(3)
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join(", "),
+            if dropped.len() > 3 { ", ..." } else { "" }
+        ),
+        (Refusal::Empty { existing }, _) => format!(
+            "{label}: refusing to replace a file holding {existing} channel{} with a backup of \
+             no channel; pass --allow-shrink if that is intended",
+            plural(*existing)
+        ),
+        (
+            Refusal::RolledBack {
+                archived,
+                manifest_sequence,
+            },
+            _,
+        ) => format!(
+            "{label}: refusing to build on a rolled-back file: it is identical to the archived \
+             version {archived}, older than manifest sequence {manifest_sequence}, so channels \
+             of the newest version may be missing; pass --allow-shrink to replace it anyway"
+        ),
+        (Refusal::Unchecked, _) => format!(
+            "{label}: refusing to overwrite an existing file without a key to check what it \
+             holds; pass a key, or --force to replace it (it is archived unless --no-archive)"
+        ),
+        (other, _) => format!("{label}: refusing to write: {other}"),
+    })
 }
 
 /// The summary suffix of a multi write.
