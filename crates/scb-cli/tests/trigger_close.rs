@@ -90,6 +90,15 @@ fn peer(seen: Arc<Mutex<Seen>>) -> (SocketAddr, PublicKey) {
 /// The example's first three channels: one at `good`, one without an
 /// address, one at a closed port. Written to `dir`; returns the file.
 fn backup(dir: &Path, good: SocketAddr, good_key: PublicKey) -> (PathBuf, Multi) {
+    backup_with(dir, good, good_key, |_| {})
+}
+
+fn backup_with(
+    dir: &Path,
+    good: SocketAddr,
+    good_key: PublicKey,
+    tweak: impl FnOnce(&mut Multi),
+) -> (PathBuf, Multi) {
     let key = BackupKey::derive(&ring()).unwrap();
     let file = std::fs::read(examples().join("channel.backup")).unwrap();
     let mut multi = scb_crypto::unpack_multi(&file, &key).unwrap();
@@ -118,6 +127,7 @@ fn backup(dir: &Path, good: SocketAddr, good_key: PublicKey) -> (PathBuf, Multi)
             _ => s.addresses = vec![v4(closed)],
         }
     }
+    tweak(&mut multi);
     let packed = scb_crypto::pack_multi(&multi, &key, &mut scb_crypto::OsRng).unwrap();
     let path = dir.join("channel.backup");
     std::fs::write(&path, packed.as_bytes()).unwrap();
@@ -281,4 +291,49 @@ fn bad_options_are_usage_errors_and_unknown_channels_fail_before_any_connection(
         seen.lock().unwrap().node_ids.is_empty(),
         "nothing may connect"
     );
+}
+
+#[test]
+fn a_channel_whose_keys_cannot_be_derived_is_reported_and_the_others_still_tried() {
+    let dir = tempfile::tempdir().unwrap();
+    let seen = Arc::new(Mutex::new(Seen::default()));
+    let (addr, peer_key) = peer(seen.clone());
+    let (file, multi) = backup_with(dir.path(), addr, peer_key, |m| {
+        // Key families are 31-bit: no key exists at this locator.
+        m.singles[1].local_chan_cfg.multisig_key = KeyLocator {
+            family: 1 << 31,
+            index: 0,
+        };
+    });
+    let rootkey = examples().join("rootkey.tprv");
+    let out = run(&[
+        "trigger-close",
+        file.to_str().unwrap(),
+        "--network",
+        "testnet",
+        "--rootkey-file",
+        rootkey.to_str().unwrap(),
+        "--timeout",
+        "3",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let channels = v["channels"].as_array().unwrap();
+    let outcomes: Vec<&str> = channels
+        .iter()
+        .map(|c| c["outcome"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        outcomes,
+        ["reestablish_sent", "not_attempted", "unreachable"]
+    );
+    assert_eq!(
+        channels[1]["funding_outpoint"],
+        multi.singles[1].funding_outpoint.to_string()
+    );
+    let detail = channels[1]["detail"].as_str().unwrap();
+    assert!(detail.contains("key derivation failed"), "{detail}");
+    assert_eq!(seen.lock().unwrap().reestablish.len(), 1);
 }

@@ -97,6 +97,9 @@ pub enum Outcome {
     HandshakeFailed,
     /// Neither the backup nor the options give an address we can dial.
     NoAddress,
+    /// The channel's message could not be built from the seed (its keys
+    /// cannot be derived: a damaged single); the peer was not contacted.
+    NotAttempted,
 }
 
 impl Outcome {
@@ -107,6 +110,7 @@ impl Outcome {
             Self::Unreachable => "unreachable",
             Self::HandshakeFailed => "handshake_failed",
             Self::NoAddress => "no_address",
+            Self::NotAttempted => "not_attempted",
         }
     }
 }
@@ -139,6 +143,24 @@ pub struct ChannelReport {
     /// Why the attempt stopped or failed, in one line (none when every
     /// channel of the peer got an `error` back).
     pub detail: Option<String>,
+}
+
+impl ChannelReport {
+    /// The report of a channel whose message could not be built
+    /// ([`ChannelTarget::from_single`] failed), so that it is still listed.
+    pub fn not_attempted(single: &Single, error: &RescueError) -> Self {
+        Self {
+            funding_outpoint: single.funding_outpoint,
+            channel_id: ChannelId::from_funding_outpoint(&single.funding_outpoint),
+            peer: single.remote_node_pub,
+            address: None,
+            outcome: Outcome::NotAttempted,
+            peer_error: None,
+            peer_warning: None,
+            peer_reestablish: false,
+            detail: Some(error_chain(error)),
+        }
+    }
 }
 
 /// Asks every channel's peer to force-close: connects as our node
@@ -271,7 +293,7 @@ async fn run_peer(
 
 fn rank(outcome: Outcome) -> u8 {
     match outcome {
-        Outcome::NoAddress => 0,
+        Outcome::NotAttempted | Outcome::NoAddress => 0,
         Outcome::Unreachable => 1,
         Outcome::HandshakeFailed => 2,
         Outcome::ReestablishSent => 3,

@@ -34,7 +34,8 @@ sends the channel_reestablish of a channel restored from a backup, as lnd's rest
 does: a peer that gets it publishes its latest commitment, whose output paying you
 `scb sweep` then spends (docs/recovery.md, \"Recovery without lnd\"). Nothing is
 signed or broadcast. Every channel is tried and reported: reestablish_sent,
-unreachable, handshake_failed or no_address. Exit code 1 when any channel was not
+unreachable, handshake_failed, no_address, or not_attempted (its keys cannot be
+derived: a damaged channel entry). Exit code 1 when any channel was not
 reached (the report is printed in full first). Safe to run again.";
 
 /// `scb trigger-close`.
@@ -219,11 +220,16 @@ pub fn run(args: &TriggerCloseArgs) -> CliResult {
     let node = ring
         .derive_private_key(NODE_KEY)
         .map_err(|e| CliError::Key(format!("node key: {}", chain(&e))))?;
-    let targets = singles
-        .iter()
-        .map(|s| ChannelTarget::from_single(s, &ring))
-        .collect::<Result<Vec<_>, _>>()
-        .map_err(|e| CliError::Failed(format!("{}: {}", input.label, chain(&e))))?;
+    // A channel whose message cannot be built is reported, not fatal: every
+    // other channel is still tried.
+    let mut targets = Vec::new();
+    let mut not_attempted = Vec::new();
+    for (i, s) in singles.iter().enumerate() {
+        match ChannelTarget::from_single(s, &ring) {
+            Ok(t) => targets.push(t),
+            Err(e) => not_attempted.push((i, ChannelReport::not_attempted(s, &e))),
+        }
+    }
 
     let options = TriggerCloseOptions {
         timeout: Duration::from_secs(args.timeout),
@@ -243,6 +249,11 @@ pub fn run(args: &TriggerCloseArgs) -> CliResult {
         |done| bar.inc(done.len() as u64),
     ));
     bar.finish_and_clear();
+    // Back into the backup's order.
+    let mut reports = reports;
+    for (i, r) in not_attempted {
+        reports.insert(i, r);
+    }
 
     emit(&match args.format {
         Format::Json => to_json(&JsonReport {
