@@ -77,17 +77,17 @@ async fn exchange_init<S: AsyncRead + AsyncWrite + Unpin>(
         match messages::decode(&bytes)? {
             Message::Init { .. } => return Ok(conn),
             Message::Ping { num_pong_bytes } => answer_ping(&mut conn, num_pong_bytes).await?,
-            other => {
+            _ => {
                 return Err(PeerError::Protocol(format!(
                     "message type {} before init",
-                    message_type(&other, &bytes)
+                    message_type(&bytes)
                 )))
             }
         }
     }
 }
 
-fn message_type(_: &Message, bytes: &[u8]) -> u16 {
+fn message_type(bytes: &[u8]) -> u16 {
     match bytes {
         [a, b, ..] => u16::from_be_bytes([*a, *b]),
         _ => 0,
