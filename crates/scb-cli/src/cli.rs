@@ -162,6 +162,9 @@ Example:
     /// Spend what the seed can sign for in published closing transactions, to one address (never broadcast).
     #[command(after_help = crate::cmd::sweep::AFTER_HELP)]
     Sweep(crate::cmd::sweep::SweepArgs),
+    /// Ask every channel's peer to force-close over the Lightning protocol, as lnd's restore does.
+    #[command(name = "trigger-close", after_help = crate::cmd::trigger_close::AFTER_HELP)]
+    TriggerClose(crate::cmd::trigger_close::TriggerCloseArgs),
 }
 
 /// `scb dump`.

@@ -1,5 +1,11 @@
 //! From an lnd static channel backup and its seed to coins, without lnd.
 //!
+//! The normal path: [`trigger_close()`] connects to each channel's peer as our
+//! node (BOLT 8) and sends the `channel_reestablish` of a channel restored
+//! from a backup, which asks the peer to publish its latest commitment
+//! (docs/recovery.md, "Recovery without lnd").
+//!
+//! The last resort:
 //! lnd 0.19+ stores in every single our latest-known commitment transaction
 //! and the peer's signature for it (the close-tx inputs). This crate
 //! rebuilds the channel's funding output from the seed's keys, signs that
@@ -45,10 +51,16 @@ mod commit_keys;
 mod error;
 mod force_close;
 mod funding;
+/// Fuzz-target bodies (feature `fuzzing`; not a stable API).
+#[cfg(feature = "fuzzing")]
+#[doc(hidden)]
+pub mod fuzzing;
 mod nonce;
 mod outputs;
+pub mod peer;
 mod shachain;
 mod sweep;
+pub mod trigger_close;
 mod verify;
 
 pub use commit_keys::{revocation_pubkey, tweak_pubkey};
@@ -62,5 +74,9 @@ pub use shachain::{
 pub use sweep::{
     destination, parse_remote_commit_point, sweep, NotSpendable, Sweep, SweepError, SweepInput,
     SweepOptions, HIGH_FEE_PERCENT, MAX_FEE_RATE,
+};
+pub use trigger_close::{
+    trigger_close, trigger_close_with_progress, ChannelReport, ChannelTarget, Outcome,
+    TriggerCloseOptions,
 };
 pub use verify::verify_input;

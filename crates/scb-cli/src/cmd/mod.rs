@@ -13,6 +13,7 @@ pub mod replicate;
 pub mod restore_plan;
 pub mod seed;
 pub mod sweep;
+pub mod trigger_close;
 pub mod verify;
 pub mod write;
 
@@ -36,5 +37,6 @@ pub fn run(command: &Command) -> CliResult {
         Command::Fetch(a) => replicate::fetch(a),
         Command::ForceClose(a) => force_close::run(a),
         Command::Sweep(a) => sweep::run(a),
+        Command::TriggerClose(a) => trigger_close::run(a),
     }
 }
