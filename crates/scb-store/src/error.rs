@@ -153,7 +153,7 @@ pub enum StoreError {
         source: scb_crypto::UnpackError,
     },
     /// The directory of the backup file (or of a mirror) does not exist; it is not
-    /// created for you (lnd's S22 made this a start-up failure).
+    /// created for you (docs/format.md#missing-parent-directory: lnd made this a start-up failure).
     #[error("directory {} of the backup file does not exist", path.display())]
     DirectoryMissing {
         /// The missing directory.

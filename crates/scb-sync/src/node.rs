@@ -33,7 +33,7 @@ pub enum ChannelLookup {
 ///
 /// "Open" means "still needs a backup": pending-open, open, waiting-close and
 /// channels we force-closed whose outputs are not yet fully resolved (lnd keeps
-/// those too, spec 9.1). Returned singles have every field final except
+/// those too, docs/format.md#lnd-sub-swapper). Returned singles have every field final except
 /// `addresses`, which is replaced by the [`AddressSource`]'s answer when the
 /// peer is known (and kept as given otherwise).
 pub trait ChannelSource: Send + Sync + 'static {
@@ -116,7 +116,8 @@ pub type ChannelEventReceiver = mpsc::Receiver<ChannelEvent>;
 /// followed by all later changes. The simplest correct implementation
 /// registers the sender first, then diffs its current channel set against
 /// `known` and queues the difference. lnd ignores `known` and loses what
-/// happens before its registration (spec S27); this contract closes that gap.
+/// happens before its registration (docs/format.md#events-before-registration-lost); this contract
+/// closes that gap.
 ///
 /// Dropping every sender ends the subscription; the sub-swapper then keeps
 /// serving manual updates and reports the end through its status.

@@ -12,7 +12,7 @@ use crate::BoxError;
 ///
 /// The sub-swapper reads it once at start-up and then only writes: it keeps
 /// the merged set in memory, so an event never re-reads or re-decrypts the
-/// file (lnd does, spec 9.2). Blocking implementations should run their file
+/// file (lnd does: docs/format.md#lnd-one-rewrite). Blocking implementations should run their file
 /// work in `tokio::task::spawn_blocking`.
 pub trait BackupStore: Send + Sync + 'static {
     /// Loads the current durable set; `Ok(None)` means "no backup yet".

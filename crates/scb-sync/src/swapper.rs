@@ -148,7 +148,8 @@ impl SwapperHandle {
 ///
 /// In order: takes a snapshot of the node's channels (addresses from the
 /// address source; an unknown peer keeps the source's addresses instead of
-/// failing, unlike lnd's S26), subscribes to events relative to that
+/// failing, unlike lnd: docs/format.md#unknown-peer-stops-start), subscribes to events relative to
+/// that
 /// snapshot, loads the stored set, merges exactly as lnd does (stored entries
 /// kept unless replaced), applies the [`DiskOnlyPolicy`] and the shrink
 /// guard, writes once, then spawns the swapper task on the current tokio

@@ -27,7 +27,8 @@ pub struct MultiDecodeOptions {
     /// Skip a single whose version is unknown (8..=127) by its u16 length
     /// prefix instead of failing the whole multi. Off by default.
     ///
-    /// **Not lnd behaviour**: lnd never uses the length prefix (S1, S2) and
+    /// **Not lnd behaviour**: lnd never uses the length prefix
+    /// (docs/format.md#length-prefix-unread) and
     /// fails the whole multi. Skipping lets a newer backup be partly read
     /// (every channel of a known version is recovered), which is the
     /// purpose the prefix was added for. It is only as safe as the prefix:
