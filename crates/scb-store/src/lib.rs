@@ -44,6 +44,7 @@ mod fs;
 mod health;
 mod manifest;
 mod multi_file;
+mod options;
 mod policy;
 mod read;
 mod report;
@@ -65,9 +66,8 @@ pub use health::{
     Unreadable, ARCHIVE_PROBES,
 };
 pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
-pub use multi_file::{
-    MultiFile, MultiFileOptions, DEFAULT_FILE_NAME, LND_STAGING_NAME, SEQUENCE_LIMIT,
-};
+pub use multi_file::{MultiFile, DEFAULT_FILE_NAME, LND_STAGING_NAME, SEQUENCE_LIMIT};
+pub use options::MultiFileOptions;
 pub use policy::{Content, Refusal, WritePolicy};
 pub use read::{
     read_input_file, read_reader, read_stdin, InputKind, MAX_BACKUP_LEN, MAX_JSON_LEN,
