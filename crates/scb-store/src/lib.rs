@@ -52,12 +52,6 @@ mod report;
 mod sim_fs;
 mod time;
 
-/// UTC calendar arithmetic (no time-zone database): the archive names here and
-/// the history names of `scb-replicate` are built on it.
-pub mod calendar {
-    pub use crate::time::{civil_from_days, days_from_civil};
-}
-
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
 pub use error::StoreError;
