@@ -3,12 +3,12 @@
 
 use std::fmt::Write as _;
 
-use scb_wire::{Address, MultiDecodeOptions, Single};
+use scb_wire::{Address, Single};
 use serde::Serialize;
 
 use crate::cli::{Format, RestorePlanArgs};
 use crate::error::CliResult;
-use crate::input::{open_multi, open_single, read_input};
+use crate::input::{open_singles, read_input};
 use crate::key::resolve;
 use crate::util::{chain_name, channel_type, emit, printable, to_json};
 
@@ -219,13 +219,7 @@ pub fn run(args: &RestorePlanArgs) -> CliResult {
     }
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
-    let singles = if args.single {
-        vec![open_single(&input, &key)?]
-    } else {
-        open_multi(&input, &key, MultiDecodeOptions::default())?
-            .0
-            .singles
-    };
+    let singles = open_singles(&input, &key, args.single)?;
     let channels: Vec<PlanChannel> = singles.iter().map(plan_channel).collect();
     let plan = Plan {
         file: input.label.clone(),
