@@ -5,8 +5,8 @@
 //! Differences from rust-bitcoin's consensus codec that matter here:
 //! - btcd writes the segwit marker only when some input has a witness, even
 //!   for a transaction with no inputs (rust-bitcoin always marks those); such
-//!   a transaction cannot be read back (docs/format.md#zero-input-commitment), so [`write_tx`]
-//! refuses it.
+//!   a transaction cannot be read back (docs/format.md#zero-input-commitment),
+//!   so [`write_tx`] refuses it.
 //! - btcd rejects a segwit marker when every witness is empty, and caps input,
 //!   output and witness counts and script sizes before reading them.
 
