@@ -66,7 +66,7 @@ pub struct SwapReport {
     pub manifest: ManifestOutcome,
     /// One entry per configured mirror.
     pub mirrors: Vec<MirrorOutcome>,
-    /// The existing file did not open and [`WritePolicy::force`] replaced it (it is archived).
+    /// The existing file did not open and [`WritePolicy::force`](crate::WritePolicy::force) replaced it (it is archived).
     pub replaced_unreadable: Option<Diagnosis>,
     /// Wall time of the primary swap (lock to directory fsync), mirrors excluded.
     pub elapsed: Duration,
