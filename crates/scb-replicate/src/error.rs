@@ -145,9 +145,9 @@ pub enum ReplicateError {
 
 /// An error of a dependency that says its cause twice: in its own message and again as
 /// `source()` (`object_store` and `notify` both do). This crate's errors say each cause once
-/// (docs/architecture.md#errors-secrets-and-tests), so such an error is carried in this wrapper: its message is the
-/// dependency's whole chain with each text once, and it has no further source.
-/// [`Foreign::get_ref`] gives the dependency's error itself.
+/// (docs/architecture.md#errors-secrets-and-tests), so such an error is carried in this
+/// wrapper: its message is the dependency's whole chain with each text once, and it has no
+/// further source. [`Foreign::get_ref`] gives the dependency's error itself.
 #[derive(Debug)]
 pub struct Foreign<E>(E);
 
