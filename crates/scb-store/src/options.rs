@@ -6,8 +6,9 @@ use std::time::Duration;
 
 use crate::archive::RetentionPolicy;
 
-/// Options of a [`MultiFile`](crate::MultiFile). The default is lnd's behaviour made safe: archive on, keep
-/// every archived version, wait up to 10 s for the writer lock, write the manifest, no mirrors.
+/// Options of a [`MultiFile`](crate::MultiFile). The default is lnd's behaviour made safe:
+/// archive on, keep every archived version, wait up to 10 s for the writer lock, write the
+/// manifest, no mirrors.
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub struct MultiFileOptions {
