@@ -356,10 +356,9 @@ impl KeyRing for RootKeyRing {
 /// (as lnd's `WalletKit.ListAccounts` / `lncli wallet accounts list` shows
 /// it), deriving `0/index` below it by public derivation.
 ///
-/// For backups, the family-7 account xpub suffices (docs/format.md#key-from-public-key); it is also
-/// enough to decrypt every backup of the node, so guard it like a secret.
-/// Any quirk of lnd's wallet is already inside the xpub: public derivation
-/// is plain BIP32.
+/// For backups, the family-7 account xpub suffices (docs/format.md#key-from-public-key); it is
+/// also enough to decrypt every backup of the node, so guard it like a secret. Any quirk of
+/// lnd's wallet is already inside the xpub: public derivation is plain BIP32.
 #[derive(Debug, Clone)]
 pub struct AccountXpubKeyRing {
     xpub: Xpub,

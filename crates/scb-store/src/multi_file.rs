@@ -32,8 +32,8 @@ pub const DEFAULT_FILE_NAME: &str = "channel.backup";
 
 /// lnd's staging file name. lnd uses exactly this name for every main file in a directory
 /// (docs/format.md#fixed-staging-name); ours appends `.scb-<main file name>` so we never clash
-/// with a running lnd nor
-/// with another main file in the same directory, and the writer lock makes it single-user.
+/// with a running lnd nor with another main file in the same directory, and the writer lock
+/// makes it single-user.
 pub const LND_STAGING_NAME: &str = "temp-dont-use.backup";
 
 /// Buffers reused by every write of one [`MultiFile`], so a write of a 7 MB backup does

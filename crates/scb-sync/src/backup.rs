@@ -48,10 +48,9 @@ where
 /// source's order.
 ///
 /// Unlike lnd (docs/format.md#export-fails-as-a-whole), one channel whose peer is unknown (or
-/// whose address
-/// lookup fails) does not fail the export: its entry carries the error and
-/// every other channel is still backed up. Only a failure to list the channels
-/// at all is an error of the whole call.
+/// whose address lookup fails) does not fail the export: its entry carries the error and every
+/// other channel is still backed up. Only a failure to list the channels at all is an error of
+/// the whole call.
 pub async fn fetch_static_channel_backups<C, A>(
     channels: &C,
     addresses: &A,

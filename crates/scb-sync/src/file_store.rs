@@ -14,8 +14,8 @@ use crate::BoxError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum UnreadablePolicy {
-    /// Move it aside (kept, never deleted; see [`MultiFile::open_or_quarantine`]),
-    /// report it, and continue from the node's channels (docs/durability.md#guards).
+    /// Move it aside (kept, never deleted; see [`MultiFile::open_or_quarantine`]), report it,
+    /// and continue from the node's channels (docs/durability.md#guards).
     #[default]
     Quarantine,
     /// Fail `load`, so the sub-swapper does not start (lnd's behaviour:

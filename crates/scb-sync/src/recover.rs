@@ -245,8 +245,8 @@ where
 
 /// Decrypts each packed single with `key`, then [`recover`]s the readable ones.
 ///
-/// Unlike lnd (docs/recovery.md#how-lnd-restores), one packed single that
-/// does not open does not stop the others: it is listed in [`RecoveryReport::unreadable`] (as
+/// Unlike lnd (docs/recovery.md#how-lnd-restores), one packed single that does not open does
+/// not stop the others: it is listed in [`RecoveryReport::unreadable`] (as
 /// [`SyncError::Unpack`] naming its position) and the rest are restored.
 pub async fn unpack_and_recover_singles<P, R, C>(
     packed: &[P],
