@@ -12,5 +12,8 @@ libfuzzer_sys::fuzz_target!(|data: &[u8]| scb_rescue::fuzzing::check_peer_messag
 
 #[cfg(not(fuzzing))]
 fn main() -> std::process::ExitCode {
-    scb_fuzz::stable_main("peer_message_decode", scb_rescue::fuzzing::check_peer_message)
+    scb_fuzz::stable_main(
+        "peer_message_decode",
+        scb_rescue::fuzzing::check_peer_message,
+    )
 }

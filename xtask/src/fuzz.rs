@@ -115,7 +115,7 @@ fn hex_seeds(cases: &Value, field: &str, decoder: Option<&str>, prefix: &str) ->
 }
 
 /// The address entries of a single plaintext: the `L` bytes after the u16 list length at
-/// offset 111 (spec section 2.3), without that length.
+/// offset 111 (docs/format.md#single), without that length.
 pub fn address_list_of_single(plaintext: &[u8]) -> Option<&[u8]> {
     let len_bytes = plaintext.get(111..113)?;
     let len = usize::from(u16::from_be_bytes([len_bytes[0], len_bytes[1]]));

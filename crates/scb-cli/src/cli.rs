@@ -118,11 +118,11 @@ Example:
         name = "restore-plan",
         after_help = "\
 Warnings:
-  S9   close-tx inputs are present but usually stale: broadcasting that commitment can
-       hand the peer the whole channel. Only a last-resort tool should use them.
-  S37  a channel with no usable address (none, or Tor v2 only, dropped by lnd >= 0.21)
-       makes lnd's restore fail for it and every later channel: remove it first with
-       `scb filter --discard`.
+  - Close-tx inputs present but usually stale: broadcasting that commitment can hand
+    the peer the whole channel. Only a last-resort tool should use them.
+  - No usable address (none, or Tor v2 only, dropped by lnd >= 0.21): lnd's restore
+    fails at that channel and restores no channel after it. Remove it first with
+    `scb filter --discard`.
 
 Example:
   scb restore-plan channel.backup --rootkey-file rootkey.xprv --format json

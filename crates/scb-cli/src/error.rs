@@ -97,15 +97,14 @@ impl From<CliError> for ExitCode {
 }
 
 /// An error and all its sources on one line, separated by `": "`.
+///
+/// Every error of the workspace says its cause once, in its message or as `source()`
+/// (docs/architecture.md#errors-secrets-and-tests), so each text is printed as it comes.
 pub fn chain(err: &dyn std::error::Error) -> String {
     let mut out = err.to_string();
     let mut cur = err.source();
     while let Some(e) = cur {
-        let s = e.to_string();
-        // Some errors already include their source's text; do not repeat it.
-        if !out.contains(&s) {
-            let _ = write!(out, ": {s}");
-        }
+        let _ = write!(out, ": {e}");
         cur = e.source();
     }
     out

@@ -297,6 +297,16 @@ pub fn open_single(input: &Input, key: &ResolvedKey) -> CliResult<Single> {
     })
 }
 
+/// The channels of a packed single (`single`) or of a packed multi read as lnd reads it.
+pub fn open_singles(input: &Input, key: &ResolvedKey, single: bool) -> CliResult<Vec<Single>> {
+    if single {
+        return Ok(vec![open_single(input, key)?]);
+    }
+    Ok(open_multi(input, key, MultiDecodeOptions::default())?
+        .0
+        .singles)
+}
+
 /// Opens a multi file with default (lnd) decoding.
 pub fn load_multi(arg: &str, key: &ResolvedKey) -> CliResult<(Input, Multi)> {
     let input = read_input(arg)?;

@@ -319,20 +319,49 @@ fn parse_seed_hex(hex: &str) -> CliResult<Zeroizing<Vec<u8>>> {
     Ok(Zeroizing::new(bytes))
 }
 
+/// Where a mnemonic and its passphrase come from: the environment, else a hidden prompt.
+struct WordsSource {
+    /// The flag, as the usage error names it (`--aezeed`).
+    flag: &'static str,
+    /// The variable holding the words.
+    env_words: &'static str,
+    /// The variable holding the passphrase (empty when unset).
+    env_passphrase: &'static str,
+    /// The prompt for the words.
+    prompt_words: &'static str,
+    /// The prompt for the passphrase.
+    prompt_passphrase: &'static str,
+}
+
+impl WordsSource {
+    /// The words and the passphrase, from the environment, else asked at the terminal.
+    fn read(&self, interactive: bool) -> CliResult<(Zeroizing<String>, Zeroizing<String>)> {
+        if let Some(words) = env_secret(self.env_words) {
+            let pass = std::env::var(self.env_passphrase).unwrap_or_default();
+            Ok((words, Zeroizing::new(pass)))
+        } else if interactive {
+            let words = prompt_hidden(self.prompt_words)?;
+            let pass = prompt_hidden(self.prompt_passphrase)?;
+            Ok((words, pass))
+        } else {
+            Err(CliError::usage(format!(
+                "{} needs the words at a terminal prompt or in {} (and {}), but stdin is not \
+                 a terminal",
+                self.flag, self.env_words, self.env_passphrase
+            )))
+        }
+    }
+}
+
 fn from_aezeed(interactive: bool) -> CliResult<(Material, Birthday)> {
-    let (words, passphrase) = if let Some(words) = env_secret(ENV_AEZEED) {
-        let pass = std::env::var(ENV_AEZEED_PASSPHRASE).unwrap_or_default();
-        (words, Zeroizing::new(pass))
-    } else if interactive {
-        let words = prompt_hidden("aezeed: the 24 words (hidden): ")?;
-        let pass = prompt_hidden("aezeed passphrase (hidden, empty for none): ")?;
-        (words, pass)
-    } else {
-        return Err(CliError::usage(format!(
-            "--aezeed needs the words at a terminal prompt or in {ENV_AEZEED} \
-             (and {ENV_AEZEED_PASSPHRASE}), but stdin is not a terminal"
-        )));
-    };
+    let (words, passphrase) = WordsSource {
+        flag: "--aezeed",
+        env_words: ENV_AEZEED,
+        env_passphrase: ENV_AEZEED_PASSPHRASE,
+        prompt_words: "aezeed: the 24 words (hidden): ",
+        prompt_passphrase: "aezeed passphrase (hidden, empty for none): ",
+    }
+    .read(interactive)?;
     let seed = scb_seed::decipher(&words, passphrase.as_bytes())
         .map_err(|e| CliError::Key(format!("aezeed: {}", crate::error::chain(&e))))?;
     let material = Material::Seed(Zeroizing::new(seed.entropy().to_vec()));
@@ -340,19 +369,14 @@ fn from_aezeed(interactive: bool) -> CliResult<(Material, Birthday)> {
 }
 
 fn from_bip39(interactive: bool) -> CliResult<Material> {
-    let (words, passphrase) = if let Some(words) = env_secret(ENV_BIP39) {
-        let pass = std::env::var(ENV_BIP39_PASSPHRASE).unwrap_or_default();
-        (words, Zeroizing::new(pass))
-    } else if interactive {
-        let words = prompt_hidden("bip39 mnemonic (hidden): ")?;
-        let pass = prompt_hidden("bip39 passphrase (hidden, empty for none): ")?;
-        (words, pass)
-    } else {
-        return Err(CliError::usage(format!(
-            "--bip39 needs the words at a terminal prompt or in {ENV_BIP39} \
-             (and {ENV_BIP39_PASSPHRASE}), but stdin is not a terminal"
-        )));
-    };
+    let (words, passphrase) = WordsSource {
+        flag: "--bip39",
+        env_words: ENV_BIP39,
+        env_passphrase: ENV_BIP39_PASSPHRASE,
+        prompt_words: "bip39 mnemonic (hidden): ",
+        prompt_passphrase: "bip39 passphrase (hidden, empty for none): ",
+    }
+    .read(interactive)?;
     let seed = scb_seed::bip39_seed(&words, &passphrase)
         .map_err(|e| CliError::Key(format!("bip39: {}", crate::error::chain(&e))))?;
     Ok(Material::Seed(Zeroizing::new(seed.to_vec())))

@@ -108,7 +108,7 @@ pub fn chain_name(chain_hash: &[u8; 32]) -> Option<&'static str> {
     scb_crypto::Network::from_chain_hash(chain_hash).map(scb_crypto::Network::chain_name)
 }
 
-/// The channel type a single's version stands for (spec section 2.1).
+/// The channel type a single's version stands for (docs/format.md#single).
 pub fn channel_type(v: SingleVersion) -> &'static str {
     match v {
         SingleVersion::Default => "legacy commitment (tweaked to_remote)",

@@ -11,7 +11,8 @@ const TPRV_FILE: &str = "examples/rootkey.tprv";
 const BACKUP: &str = "tests/fixtures/channel.backup";
 const BACKUP_JSON: &str = "tests/fixtures/channel.backup.json";
 const AEZEED_BACKUP: &str = "tests/fixtures/aezeed-e2e/channel.backup";
-/// Outpoints of the example's channels with no address (2) and only Tor v2 (2): S37.
+/// Outpoints of the example's channels with no address (2) and only Tor v2 (2):
+/// lnd's restore aborts at them.
 const S37_BLOCKERS: [&str; 4] = [
     "e3176d7e070188f3b39e6daa39ed6df8deb4034a75a42c5872fa55995d1a74fc:3",
     "7f98ecb3d1c81f0fad02afcbe00a8817009a9d60bdbc586d2cd0646a39d4f9da:7",
@@ -921,11 +922,11 @@ fn restore_plan_json_flags_s37_blockers_and_s9_close_tx_inputs() {
         assert_eq!(c["chain"], "testnet3");
         let has_close = !v["close_tx_inputs"].is_null();
         assert_eq!(c["close_tx_inputs_present"], has_close);
-        let s9 = c["warnings"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|w| w.as_str().unwrap().starts_with("S9"));
+        let s9 = c["warnings"].as_array().unwrap().iter().any(|w| {
+            w.as_str()
+                .unwrap()
+                .starts_with("close-tx inputs present but usually stale")
+        });
         assert_eq!(s9, has_close);
     }
     assert_eq!(chans[14]["channel_type"], "simple taproot (final scripts)");
@@ -936,7 +937,7 @@ fn restore_plan_text_names_the_blockers() {
     let o = scb_k(&["restore-plan", BACKUP]);
     assert_ok(&o);
     let out = stdout(&o);
-    assert!(out.contains("4 channels would abort lnd's restore (S37)"));
+    assert!(out.contains("4 channels would abort lnd's restore (no usable address)"));
     assert!(out.contains("only Tor v2 addresses"));
     assert!(out.contains("no address for the peer"));
 }

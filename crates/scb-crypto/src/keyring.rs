@@ -32,7 +32,7 @@ const HARDENED: u32 = 0x8000_0000;
 
 /// How hardened children are derived from private keys.
 ///
-/// # lnd's derivation quirk (spec 6.3, S18)
+/// # lnd's derivation quirk (docs/format.md#derivation-quirk)
 ///
 /// lnd's wallet (btcwallet) derives the purpose and coin-type levels with
 /// btcutil's legacy `DeriveNonStandard` (btcutil issue 172). That function
@@ -356,10 +356,9 @@ impl KeyRing for RootKeyRing {
 /// (as lnd's `WalletKit.ListAccounts` / `lncli wallet accounts list` shows
 /// it), deriving `0/index` below it by public derivation.
 ///
-/// For backups, the family-7 account xpub suffices (spec S17); it is also
-/// enough to decrypt every backup of the node, so guard it like a secret.
-/// Any quirk of lnd's wallet is already inside the xpub: public derivation
-/// is plain BIP32.
+/// For backups, the family-7 account xpub suffices (docs/format.md#key-from-public-key); it is
+/// also enough to decrypt every backup of the node, so guard it like a secret. Any quirk of
+/// lnd's wallet is already inside the xpub: public derivation is plain BIP32.
 #[derive(Debug, Clone)]
 pub struct AccountXpubKeyRing {
     xpub: Xpub,

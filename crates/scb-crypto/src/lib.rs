@@ -42,7 +42,9 @@
 //!   SHA-256, is the 32-byte [`BackupKey`]. lnd's wallet derives the first
 //!   two levels with btcutil's legacy non-standard BIP32, which differs from
 //!   BIP32 for about 1 wallet in 256: [`DerivationScheme::Lnd`] (the
-//!   default) reproduces it (see [`DerivationScheme`] and spec S18). Because the key is the hash of a *public* key, the family-7
+//!   default) reproduces it (see [`DerivationScheme`] and
+//!   docs/format.md#derivation-quirk). Because the key is the hash of a
+//!   *public* key, the family-7
 //!   account xpub is enough to derive it ([`AccountXpubKeyRing`]), and
 //!   anyone holding that xpub can read every backup of the node.
 //! - **Cipher.** XChaCha20-Poly1305 with a fresh random 24-byte nonce per

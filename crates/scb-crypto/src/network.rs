@@ -16,7 +16,7 @@ const SIMNET_GENESIS: [u8; 32] = [
 
 /// A network lnd can run on. It only matters for the coin type of the key
 /// path: every test network shares coin type 1, so one backup key serves
-/// them all (spec S17).
+/// them all (docs/format.md#key-from-public-key).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
 pub enum Network {
     /// Bitcoin mainnet (coin type 0).

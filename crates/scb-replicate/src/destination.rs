@@ -135,7 +135,7 @@ impl Destination {
         let store = build_store(&scheme, &url, &options).map_err(|e| match e {
             BuildError::Store(source) => ReplicateError::StoreConfig {
                 destination: display.clone(),
-                source,
+                source: source.into(),
             },
             BuildError::Unsupported => ReplicateError::InvalidDestination {
                 destination: display.clone(),
@@ -208,7 +208,7 @@ impl Destination {
             ReplicateError::Remote {
                 step,
                 destination: self.display.clone(),
-                source,
+                source: source.into(),
             }
         }
     }

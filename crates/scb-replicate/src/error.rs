@@ -24,7 +24,7 @@ pub enum ReplicateError {
         destination: String,
         /// The object store's own error.
         #[source]
-        source: object_store::Error,
+        source: Foreign<object_store::Error>,
     },
     /// A file system step on a local path failed.
     #[error("{step} {path}")]
@@ -71,7 +71,7 @@ pub enum ReplicateError {
         destination: String,
         /// The object store's own error.
         #[source]
-        source: object_store::Error,
+        source: Foreign<object_store::Error>,
     },
     /// The destination holds a newer copy written by someone else; ours was not pushed.
     #[error("{destination} holds a newer copy ({remote}) than ours ({ours}); not overwritten")]
@@ -139,9 +139,50 @@ pub enum ReplicateError {
         path: PathBuf,
         /// notify's error.
         #[source]
-        source: notify::Error,
+        source: Foreign<notify::Error>,
     },
 }
+
+/// An error of a dependency that says its cause twice: in its own message and again as
+/// `source()` (`object_store` and `notify` both do). This crate's errors say each cause once
+/// (docs/architecture.md#errors-secrets-and-tests), so such an error is carried in this
+/// wrapper: its message is the dependency's whole chain with each text once, and it has no
+/// further source. [`Foreign::get_ref`] gives the dependency's error itself.
+#[derive(Debug)]
+pub struct Foreign<E>(E);
+
+impl<E> Foreign<E> {
+    /// The dependency's error.
+    pub fn get_ref(&self) -> &E {
+        &self.0
+    }
+}
+
+impl<E> From<E> for Foreign<E> {
+    fn from(e: E) -> Self {
+        Foreign(e)
+    }
+}
+
+impl<E: std::error::Error> std::fmt::Display for Foreign<E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The dependency's message usually ends with its source's text; the source is added
+        // only when the message does not already say it.
+        let mut shown = self.0.to_string();
+        let mut cur = self.0.source();
+        while let Some(e) = cur {
+            let text = e.to_string();
+            if !shown.contains(&text) {
+                shown.push_str(": ");
+                shown.push_str(&text);
+            }
+            cur = e.source();
+        }
+        f.write_str(&shown)
+    }
+}
+
+impl<E: std::error::Error> std::error::Error for Foreign<E> {}
 
 impl ReplicateError {
     /// Builds an [`ReplicateError::Io`] for `step` on `path`.
@@ -179,3 +220,42 @@ impl ReplicateError {
 
 /// Shorthand for results of this crate.
 pub type Result<T, E = ReplicateError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Says its cause in its message and again as `source()`, as `object_store` does.
+    #[derive(Debug, thiserror::Error)]
+    #[error("request failed: {source}")]
+    struct Repeats {
+        source: std::io::Error,
+    }
+
+    #[test]
+    fn foreign_says_each_cause_once_and_ends_the_chain() {
+        let f: Foreign<Repeats> = Repeats {
+            source: std::io::Error::other("connection refused"),
+        }
+        .into();
+        assert_eq!(f.to_string(), "request failed: connection refused");
+        assert!(std::error::Error::source(&f).is_none());
+        assert_eq!(f.get_ref().source.to_string(), "connection refused");
+    }
+
+    #[test]
+    fn foreign_adds_a_cause_its_message_does_not_say() {
+        #[derive(Debug, thiserror::Error)]
+        #[error("request failed")]
+        struct Quiet {
+            #[source]
+            source: std::io::Error,
+        }
+        let f: Foreign<Quiet> = Quiet {
+            source: std::io::Error::other("timed out"),
+        }
+        .into();
+        assert_eq!(f.to_string(), "request failed: timed out");
+        assert!(std::error::Error::source(&f).is_none());
+    }
+}

@@ -8,11 +8,12 @@
 //! History names sort by time as plain strings, contain no `:` (FAT-formatted USB sticks
 //! refuse it) and end with the first 16 hex digits of the content's SHA-256.
 
-use scb_store::calendar::{civil_from_days, days_from_civil};
-use std::fmt::Write as _;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use sha2::{Digest, Sha256};
+use chrono::{DateTime, NaiveDate, Utc};
+
+/// SHA-256 of `bytes` as lower-case hex (the one in `scb-store`, which its manifests use).
+pub use scb_store::sha256_hex;
 
 /// Name of the latest copy under a destination's prefix.
 pub const LATEST_NAME: &str = "channel.backup";
@@ -22,17 +23,6 @@ pub const HISTORY_DIR: &str = "history";
 const HISTORY_EXT: &str = ".backup";
 /// Hex digits of the SHA-256 kept in a history name.
 const HASH_PREFIX_LEN: usize = 16;
-
-/// SHA-256 of `bytes` as lower-case hex.
-pub fn sha256_hex(bytes: &[u8]) -> String {
-    let digest = Sha256::digest(bytes);
-    let mut out = String::with_capacity(64);
-    for b in digest {
-        // Writing to a String cannot fail.
-        let _ = write!(out, "{b:02x}");
-    }
-    out
-}
 
 /// One immutable version in a destination's history.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, serde::Serialize)]
@@ -94,49 +84,38 @@ pub(crate) fn format_utc(time: SystemTime) -> String {
     format_utc_millis(millis)
 }
 
-/// `YYYYMMDDTHHMMSS.mmmZ` for a Unix time in milliseconds.
+/// `YYYYMMDDTHHMMSS.mmmZ` for a Unix time in milliseconds (times past chrono's last
+/// representable instant, about 262,000 years away, show that instant).
 fn format_utc_millis(unix_millis: u64) -> String {
-    let secs = unix_millis / 1000;
-    let millis = unix_millis % 1000;
-    // u64::MAX / 86_400 fits in an i64, so this conversion never fails.
-    let days = i64::try_from(secs / 86_400).unwrap_or(i64::MAX);
-    let rem = secs % 86_400;
-    let (y, m, d) = civil_from_days(days);
-    format!(
-        "{y:04}{m:02}{d:02}T{:02}{:02}{:02}.{millis:03}Z",
-        rem / 3600,
-        (rem % 3600) / 60,
-        rem % 60
-    )
+    let time = i64::try_from(unix_millis)
+        .ok()
+        .and_then(DateTime::<Utc>::from_timestamp_millis)
+        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+    time.format("%Y%m%dT%H%M%S%.3fZ").to_string()
 }
 
-/// Inverse of [`format_utc_millis`]; `None` unless the text is exactly that shape.
+/// Inverse of [`format_utc_millis`]; `None` unless the text is exactly that shape and a
+/// real UTC date and time.
 fn parse_utc_millis(text: &str) -> Option<u64> {
     let bytes = text.as_bytes();
     if bytes.len() != 20 || bytes[8] != b'T' || bytes[15] != b'.' || bytes[19] != b'Z' {
         return None;
     }
-    let num = |range: std::ops::Range<usize>| -> Option<u64> {
+    let num = |range: std::ops::Range<usize>| -> Option<u32> {
         let part = text.get(range)?;
         if !part.bytes().all(|c| c.is_ascii_digit()) {
             return None;
         }
         part.parse().ok()
     };
-    let (year, month, day) = (num(0..4)?, num(4..6)?, num(6..8)?);
-    let (hour, minute) = (num(9..11)?, num(11..13)?);
-    let (second, millis) = (num(13..15)?, num(16..19)?);
-    if !(1..=12).contains(&month)
-        || !(1..=31).contains(&day)
-        || hour > 23
-        || minute > 59
-        || second > 59
-    {
-        return None;
-    }
-    let days = days_from_civil(i64::try_from(year).ok()?, month as u32, day as u32);
-    let days = u64::try_from(days).ok()?;
-    Some(((days * 86_400 + hour * 3600 + minute * 60 + second) * 1000) + millis)
+    let year = i32::try_from(num(0..4)?).ok()?;
+    let time = NaiveDate::from_ymd_opt(year, num(4..6)?, num(6..8)?)?.and_hms_milli_opt(
+        num(9..11)?,
+        num(11..13)?,
+        num(13..15)?,
+        num(16..19)?,
+    )?;
+    u64::try_from(time.and_utc().timestamp_millis()).ok()
 }
 
 #[cfg(test)]
@@ -193,12 +172,24 @@ mod tests {
     }
 
     #[test]
-    fn calendar_round_trips_over_centuries() {
-        for days in (-800_000_i64..800_000).step_by(997) {
-            let (y, m, d) = civil_from_days(days);
-            assert_eq!(days_from_civil(y, m, d), days);
+    fn history_stamps_round_trip_and_reject_impossible_dates() {
+        for millis in [
+            0_u64,
+            951_782_400_000,
+            1_795_603_320_123,
+            253_402_300_799_999,
+        ] {
+            let stamp = format_utc_millis(millis);
+            assert_eq!(parse_utc_millis(&stamp), Some(millis), "{stamp}");
         }
-        assert_eq!(civil_from_days(0), (1970, 1, 1));
-        assert_eq!(civil_from_days(11_016), (2000, 2, 29));
+        assert_eq!(format_utc_millis(951_782_400_000), "20000229T000000.000Z");
+        for bad in [
+            "20010229T000000.000Z",
+            "20261125T244200.123Z",
+            "20261125T106000.123Z",
+            "20261131T104200.123Z",
+        ] {
+            assert_eq!(parse_utc_millis(bad), None, "{bad}");
+        }
     }
 }

@@ -52,7 +52,7 @@ mod verify;
 mod watch;
 
 pub use destination::{CopyVersion, Destination, LatestCopy};
-pub use error::{ReplicateError, Result};
+pub use error::{Foreign, ReplicateError, Result};
 pub use fetch::{fetch_latest, fetch_version, Fetched};
 pub use layout::HistoryEntry;
 pub use outcome::{ReplicationOutcome, Status};

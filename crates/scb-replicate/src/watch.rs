@@ -319,10 +319,13 @@ fn start_notify(source: &Path, tx: mpsc::Sender<()>) -> Result<notify::Recommend
     })
     .map_err(|source| ReplicateError::Watch {
         path: dir.clone(),
-        source,
+        source: source.into(),
     })?;
     watcher
         .watch(&dir, RecursiveMode::NonRecursive)
-        .map_err(|source| ReplicateError::Watch { path: dir, source })?;
+        .map_err(|source| ReplicateError::Watch {
+            path: dir,
+            source: source.into(),
+        })?;
     Ok(watcher)
 }

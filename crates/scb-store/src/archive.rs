@@ -1,10 +1,10 @@
 //! The archive of previous backup versions (`chan-backup-archives/`), with retention.
 //!
 //! Names follow lnd, `<main file name>-YYYY-MM-DD-HH-MM-SS`, but in **UTC** (lnd uses local
-//! time, whose repeated hour at the end of daylight saving time overwrites snapshots, S20),
-//! and a second copy in the same second gets a suffix `.1`, `.2`, ... instead of
-//! overwriting the first. Copies are written atomically (temporary name, fsync, rename,
-//! directory fsync), so a crash never leaves a truncated archive entry.
+//! time, whose repeated hour at the end of daylight saving time overwrites snapshots,
+//! docs/format.md#archive-names-local-time), and a second copy in the same second gets a suffix
+//! `.1`, `.2`, ... instead of overwriting the first. Copies are written atomically (temporary
+//! name, fsync, rename, directory fsync), so a crash never leaves a truncated archive entry.
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

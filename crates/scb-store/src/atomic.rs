@@ -28,7 +28,8 @@ pub(crate) fn remove_if_present(fs: &dyn Fs, path: &Path) -> io::Result<bool> {
 }
 
 /// Writes `bytes` to `staging` (0600) and makes them durable. On failure the staging file
-/// is removed (best effort) so no half-written file is left behind (lnd's S23).
+/// is removed (best effort) so no half-written file is left behind (lnd does not:
+/// docs/format.md#failed-write-leftovers).
 pub(crate) fn stage(fs: &dyn Fs, staging: &Path, bytes: &[u8]) -> Result<(), StoreError> {
     let _span =
         tracing::debug_span!("stage", path = %staging.display(), len = bytes.len()).entered();

@@ -1,4 +1,4 @@
-//! Every crash point of a swap, on the simulated file system (issue 10).
+//! Every crash point of a swap, on the simulated file system (docs/durability.md#guards).
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

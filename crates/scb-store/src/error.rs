@@ -152,8 +152,8 @@ pub enum StoreError {
         #[source]
         source: scb_crypto::UnpackError,
     },
-    /// The directory of the backup file (or of a mirror) does not exist; it is not
-    /// created for you (lnd's S22 made this a start-up failure).
+    /// The directory of the backup file (or of a mirror) does not exist; it is not created for
+    /// you (docs/format.md#missing-parent-directory: lnd made this a start-up failure).
     #[error("directory {} of the backup file does not exist", path.display())]
     DirectoryMissing {
         /// The missing directory.

@@ -44,18 +44,13 @@ mod fs;
 mod health;
 mod manifest;
 mod multi_file;
+mod options;
 mod policy;
 mod read;
 mod report;
 #[cfg(test)]
 mod sim_fs;
 mod time;
-
-/// UTC calendar arithmetic (no time-zone database): the archive names here and
-/// the history names of `scb-replicate` are built on it.
-pub mod calendar {
-    pub use crate::time::{civil_from_days, days_from_civil};
-}
 
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
@@ -65,9 +60,8 @@ pub use health::{
     Unreadable, ARCHIVE_PROBES,
 };
 pub use manifest::{sha256_hex, Freshness, Manifest, MANIFEST_FORMAT, MANIFEST_SUFFIX};
-pub use multi_file::{
-    MultiFile, MultiFileOptions, DEFAULT_FILE_NAME, LND_STAGING_NAME, SEQUENCE_LIMIT,
-};
+pub use multi_file::{MultiFile, DEFAULT_FILE_NAME, LND_STAGING_NAME, SEQUENCE_LIMIT};
+pub use options::MultiFileOptions;
 pub use policy::{Content, Refusal, WritePolicy};
 pub use read::{
     read_input_file, read_reader, read_stdin, InputKind, MAX_BACKUP_LEN, MAX_JSON_LEN,

@@ -3,7 +3,7 @@
 use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
-use std::time::{Duration, Instant, SystemTime};
+use std::time::{Instant, SystemTime};
 
 use std::collections::HashSet;
 
@@ -13,10 +13,11 @@ use scb_wire::Multi;
 use tracing::{error, info, info_span, warn};
 use zeroize::Zeroize;
 
-use crate::archive::{Archive, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
+use crate::archive::{Archive, PruneReport, ARCHIVE_DIR_NAME};
 use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
 use crate::fs::{FileKind, Fs, LockFailure, LockGuard, RealFs};
 use crate::manifest::{Manifest, ManifestPlan, MANIFEST_SUFFIX};
+use crate::options::MultiFileOptions;
 use crate::policy::{Content, WritePolicy};
 use crate::read::{MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
 use crate::report::{ArchiveOutcome, ManifestOutcome, MirrorOutcome, SwapReport};
@@ -30,86 +31,10 @@ pub const SEQUENCE_LIMIT: u64 = 1 << 63;
 pub const DEFAULT_FILE_NAME: &str = "channel.backup";
 
 /// lnd's staging file name. lnd uses exactly this name for every main file in a directory
-/// (S19); ours appends `.scb-<main file name>` so we never clash with a running lnd nor
-/// with another main file in the same directory, and the writer lock makes it single-user.
+/// (docs/format.md#fixed-staging-name); ours appends `.scb-<main file name>` so we never clash
+/// with a running lnd nor with another main file in the same directory, and the writer lock
+/// makes it single-user.
 pub const LND_STAGING_NAME: &str = "temp-dont-use.backup";
-
-/// Options of a [`MultiFile`]. The default is lnd's behaviour made safe: archive on, keep
-/// every archived version, wait up to 10 s for the writer lock, write the manifest, no mirrors.
-#[derive(Debug, Clone)]
-#[non_exhaustive]
-pub struct MultiFileOptions {
-    /// Copy the previous version into `chan-backup-archives/` before each swap
-    /// (lnd's default; `false` is lnd's `no-backup-archive`).
-    pub archive: bool,
-    /// Which archived versions to keep after each swap.
-    pub retention: RetentionPolicy,
-    /// How long to wait for another writer to release the lock before failing.
-    pub lock_wait: Duration,
-    /// Extra directories that receive the same bytes after each successful swap.
-    pub mirrors: Vec<PathBuf>,
-    /// Keep an archive inside each mirror directory too.
-    pub archive_in_mirrors: bool,
-    /// Write the sidecar manifest `<name>.manifest.json` after each swap.
-    pub manifest: bool,
-}
-
-impl Default for MultiFileOptions {
-    fn default() -> Self {
-        MultiFileOptions {
-            archive: true,
-            retention: RetentionPolicy::keep_all(),
-            lock_wait: Duration::from_secs(10),
-            mirrors: Vec::new(),
-            archive_in_mirrors: false,
-            manifest: true,
-        }
-    }
-}
-
-impl MultiFileOptions {
-    /// Turns archiving on or off.
-    #[must_use]
-    pub fn with_archive(mut self, on: bool) -> Self {
-        self.archive = on;
-        self
-    }
-
-    /// Sets the retention policy of the archive.
-    #[must_use]
-    pub fn with_retention(mut self, retention: RetentionPolicy) -> Self {
-        self.retention = retention;
-        self
-    }
-
-    /// Sets the longest wait for the writer lock (`Duration::ZERO`: fail at once).
-    #[must_use]
-    pub fn with_lock_wait(mut self, wait: Duration) -> Self {
-        self.lock_wait = wait;
-        self
-    }
-
-    /// Adds a mirror directory.
-    #[must_use]
-    pub fn with_mirror(mut self, dir: impl Into<PathBuf>) -> Self {
-        self.mirrors.push(dir.into());
-        self
-    }
-
-    /// Keeps an archive in each mirror directory too (off by default).
-    #[must_use]
-    pub fn with_archive_in_mirrors(mut self, on: bool) -> Self {
-        self.archive_in_mirrors = on;
-        self
-    }
-
-    /// Turns the sidecar manifest on or off.
-    #[must_use]
-    pub fn with_manifest(mut self, on: bool) -> Self {
-        self.manifest = on;
-        self
-    }
-}
 
 /// Buffers reused by every write of one [`MultiFile`], so a write of a 7 MB backup does
 /// not fault in fresh pages for its plaintext, check and read-back each time.

@@ -1,4 +1,5 @@
-//! Singles for live channels (lnd's `chanbackup/backup.go`, spec 10.2).
+//! Singles for live channels (lnd's `chanbackup/backup.go`,
+//! docs/format.md#lnd-singles-from-channels).
 
 use bitcoin::OutPoint;
 use scb_wire::Single;
@@ -46,10 +47,10 @@ where
 /// Builds the singles of every open channel, one result per channel, in the
 /// source's order.
 ///
-/// Unlike lnd (spec S32), one channel whose peer is unknown (or whose address
-/// lookup fails) does not fail the export: its entry carries the error and
-/// every other channel is still backed up. Only a failure to list the channels
-/// at all is an error of the whole call.
+/// Unlike lnd (docs/format.md#export-fails-as-a-whole), one channel whose peer is unknown (or
+/// whose address lookup fails) does not fail the export: its entry carries the error and every
+/// other channel is still backed up. Only a failure to list the channels at all is an error of
+/// the whole call.
 pub async fn fetch_static_channel_backups<C, A>(
     channels: &C,
     addresses: &A,
@@ -102,7 +103,8 @@ pub(crate) async fn fetch_all_channels<C: ChannelSource>(
 
 /// The swapper's lenient variant: an unknown peer or a failing lookup keeps the
 /// addresses the channel source gave and logs a warning, so one unknown peer
-/// never blocks the backup of every channel (lnd does not even start, S26).
+/// never blocks the backup of every channel (lnd does not even start:
+/// docs/format.md#unknown-peer-stops-start).
 pub(crate) async fn with_addresses_lenient<A: AddressSource>(
     mut single: Single,
     addresses: &A,

@@ -10,7 +10,7 @@ use crate::{ChannelLookup, SwapperHandle, SyncError};
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum ShrinkPolicy {
-    /// Refuse with [`SyncError::ShrinkRefused`] (the default, issue 10).
+    /// Refuse with [`SyncError::ShrinkRefused`] (the default, docs/durability.md#guards).
     #[default]
     Refuse,
     /// Write anyway. Only for tools that deliberately rewrite a backup.
@@ -22,7 +22,8 @@ pub enum ShrinkPolicy {
 #[non_exhaustive]
 pub enum DiskOnlyPolicy {
     /// Keep them until a close event for exactly that channel arrives, as lnd
-    /// does (spec 9.2). Safe, but closed channels may accumulate (S31).
+    /// does (docs/format.md#lnd-one-rewrite). Safe, but closed channels may accumulate
+    /// (docs/format.md#disk-only-entries-kept).
     #[default]
     Keep,
     /// Drop those the channel source reports as [`ChannelLookup::Closed`].

@@ -42,7 +42,7 @@ pub enum SyncError {
         source: SharedError,
     },
     /// A rewrite would have dropped channels that were never seen closed
-    /// (issue 10, "no silent shrinking"); nothing was written.
+    /// ("no silent shrinking", docs/durability.md#guards); nothing was written.
     #[error("refusing to shrink the backup from {previous} to {next} channels: {} dropped without a close event ({})", .dropped.len(), ShowOutPoints(.dropped))]
     ShrinkRefused {
         /// Channel count of the last durable set.

@@ -14,11 +14,12 @@ use crate::BoxError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum UnreadablePolicy {
-    /// Move it aside (kept, never deleted; see [`MultiFile::open_or_quarantine`]),
-    /// report it, and continue from the node's channels (issue 10).
+    /// Move it aside (kept, never deleted; see [`MultiFile::open_or_quarantine`]), report it,
+    /// and continue from the node's channels (docs/durability.md#guards).
     #[default]
     Quarantine,
-    /// Fail `load`, so the sub-swapper does not start (lnd's behaviour, S28).
+    /// Fail `load`, so the sub-swapper does not start (lnd's behaviour:
+    /// docs/format.md#unreadable-file-stops-start).
     Refuse,
 }
 

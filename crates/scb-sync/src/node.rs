@@ -31,11 +31,11 @@ pub enum ChannelLookup {
 
 /// The node's live channels, as singles-to-be.
 ///
-/// "Open" means "still needs a backup": pending-open, open, waiting-close and
-/// channels we force-closed whose outputs are not yet fully resolved (lnd keeps
-/// those too, spec 9.1). Returned singles have every field final except
-/// `addresses`, which is replaced by the [`AddressSource`]'s answer when the
-/// peer is known (and kept as given otherwise).
+/// "Open" means "still needs a backup": pending-open, open, waiting-close and channels we
+/// force-closed whose outputs are not yet fully resolved (lnd keeps those too,
+/// docs/format.md#lnd-sub-swapper). Returned singles have every field final except `addresses`,
+/// which is replaced by the [`AddressSource`]'s answer when the peer is known (and kept as
+/// given otherwise).
 pub trait ChannelSource: Send + Sync + 'static {
     /// Every channel that needs a backup.
     fn fetch_all_channels(&self) -> impl Future<Output = Result<Vec<Single>, BoxError>> + Send;
@@ -113,10 +113,10 @@ pub type ChannelEventReceiver = mpsc::Receiver<ChannelEvent>;
 /// - a [`ChannelEvent::Closed`] for every outpoint in `known` that no longer
 ///   needs a backup,
 ///
-/// followed by all later changes. The simplest correct implementation
-/// registers the sender first, then diffs its current channel set against
-/// `known` and queues the difference. lnd ignores `known` and loses what
-/// happens before its registration (spec S27); this contract closes that gap.
+/// followed by all later changes. The simplest correct implementation registers the sender
+/// first, then diffs its current channel set against `known` and queues the difference. lnd
+/// ignores `known` and loses what happens before its registration
+/// (docs/format.md#events-before-registration-lost); this contract closes that gap.
 ///
 /// Dropping every sender ends the subscription; the sub-swapper then keeps
 /// serving manual updates and reports the end through its status.

@@ -1,4 +1,5 @@
-//! Restoring channels from singles (lnd's `chanbackup/recover.go`, spec 11).
+//! Restoring channels from singles (lnd's `chanbackup/recover.go`,
+//! docs/recovery.md#how-lnd-restores).
 
 use std::collections::BTreeMap;
 use std::future::Future;
@@ -151,8 +152,10 @@ impl RecoveryReport {
 /// Restores every channel it can and reports each one.
 ///
 /// Channels are restored one at a time in input order; a failure is recorded
-/// and the next channel is tried (lnd stops at the first, S35, and an address
-/// problem aborts the rest, S37). A channel the node already has is skipped.
+/// and the next channel is tried (lnd stops at the first,
+/// docs/recovery.md#restore-stops-at-first-failure, and an address problem
+/// aborts the rest, docs/recovery.md#no-usable-address-aborts). A channel the
+/// node already has is skipped.
 /// Then the peers of the restored channels are contacted, once per peer with
 /// the union of its channels' addresses, at most
 /// [`RecoverOptions::connect_concurrency`] at a time; a peer's failure is
@@ -242,8 +245,8 @@ where
 
 /// Decrypts each packed single with `key`, then [`recover`]s the readable ones.
 ///
-/// Unlike lnd (spec 11.2), one packed single that does not open does not stop
-/// the others: it is listed in [`RecoveryReport::unreadable`] (as
+/// Unlike lnd (docs/recovery.md#how-lnd-restores), one packed single that does not open does
+/// not stop the others: it is listed in [`RecoveryReport::unreadable`] (as
 /// [`SyncError::Unpack`] naming its position) and the rest are restored.
 pub async fn unpack_and_recover_singles<P, R, C>(
     packed: &[P],

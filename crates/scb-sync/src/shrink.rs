@@ -8,7 +8,7 @@ use scb_wire::Single;
 
 use crate::{ShrinkPolicy, SyncError};
 
-/// Checks the "no silent shrinking" guard (issue 10).
+/// Checks the "no silent shrinking" guard (docs/durability.md#guards).
 ///
 /// A channel of `previous` missing from `next` is fine if it was seen closed
 /// through an event, or (when pruned at start-up on explicit request) listed

@@ -10,10 +10,10 @@ use crate::BoxError;
 
 /// Durable storage of the full channel set (for example `channel.backup`).
 ///
-/// The sub-swapper reads it once at start-up and then only writes: it keeps
-/// the merged set in memory, so an event never re-reads or re-decrypts the
-/// file (lnd does, spec 9.2). Blocking implementations should run their file
-/// work in `tokio::task::spawn_blocking`.
+/// The sub-swapper reads it once at start-up and then only writes: it keeps the merged set in
+/// memory, so an event never re-reads or re-decrypts the file (lnd does:
+/// docs/format.md#lnd-one-rewrite). Blocking implementations should run their file work in
+/// `tokio::task::spawn_blocking`.
 pub trait BackupStore: Send + Sync + 'static {
     /// Loads the current durable set; `Ok(None)` means "no backup yet".
     ///

@@ -146,13 +146,12 @@ impl SwapperHandle {
 
 /// Starts a sub-swapper.
 ///
-/// In order: takes a snapshot of the node's channels (addresses from the
-/// address source; an unknown peer keeps the source's addresses instead of
-/// failing, unlike lnd's S26), subscribes to events relative to that
-/// snapshot, loads the stored set, merges exactly as lnd does (stored entries
-/// kept unless replaced), applies the [`DiskOnlyPolicy`] and the shrink
-/// guard, writes once, then spawns the swapper task on the current tokio
-/// runtime.
+/// In order: takes a snapshot of the node's channels (addresses from the address source; an
+/// unknown peer keeps the source's addresses instead of failing, unlike lnd:
+/// docs/format.md#unknown-peer-stops-start), subscribes to events relative to that snapshot,
+/// loads the stored set, merges exactly as lnd does (stored entries kept unless replaced),
+/// applies the [`DiskOnlyPolicy`] and the shrink guard, writes once, then spawns the swapper
+/// task on the current tokio runtime.
 ///
 /// Fails (and writes nothing) if the channel source, the subscription or the
 /// store's `load` fails, or the shrink guard refuses; fails if the first write

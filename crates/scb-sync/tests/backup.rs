@@ -53,7 +53,11 @@ async fn export_of_all_channels_reports_an_unknown_peer_per_channel() {
         node.preload(peers.single(id, 1));
     }
     let backups = fetch_static_channel_backups(&node, &node).await.unwrap();
-    assert_eq!(backups.len(), 4, "lnd fails the whole export here (S32)");
+    assert_eq!(
+        backups.len(),
+        4,
+        "lnd fails the whole export here (docs/format.md#export-fails-as-a-whole)"
+    );
     for backup in backups {
         let id = (0..4).find(|&id| outpoint(id) == backup.outpoint).unwrap();
         if id.is_multiple_of(2) {

@@ -84,7 +84,7 @@ async fn start_fills_addresses_and_keeps_channels_of_unknown_peers() {
     assert_eq!(
         singles.len(),
         2,
-        "an unknown peer must not block start-up (lnd S26)"
+        "an unknown peer must not block start-up (docs/format.md#unknown-peer-stops-start)"
     );
     let by_op: BTreeMap<_, _> = singles.iter().map(|s| (s.funding_outpoint, s)).collect();
     assert_eq!(by_op[&outpoint(0)].addresses, vec![address_of(1)]);
@@ -129,7 +129,7 @@ async fn channel_opened_between_snapshot_and_subscription_is_not_missed() {
     settle(&handle).await;
     assert!(
         stored(&store).contains_key(&outpoint(2)),
-        "lnd loses this one (S27)"
+        "lnd loses this one (docs/format.md#events-before-registration-lost)"
     );
     handle.shutdown().await.unwrap();
 }
@@ -421,7 +421,8 @@ async fn prune_closed_drops_stored_channels_the_node_reports_closed() {
     let peers = Peers::new(2);
     let store = MemoryStore::with_singles(vec![peers.single(1, 1), peers.single(2, 2)]);
     let node = SimNode::new();
-    node.preload_closed(outpoint(1)); // closed while nobody listened (S31)
+    // Closed while nobody listened (docs/format.md#disk-only-entries-kept).
+    node.preload_closed(outpoint(1));
     let cfg = config().with_disk_only(DiskOnlyPolicy::PruneClosed);
     let handle = start(&store, &node, cfg).await;
     let expected: BTreeMap<_, _> = [(outpoint(2), 2)].into_iter().collect();
@@ -483,7 +484,7 @@ async fn close_event_removes_a_channel_known_only_from_the_stored_file() {
     let node = SimNode::new();
     let handle = start(&store, &node, config()).await;
     // The node learns of the close of a channel it no longer lists (lnd removes
-    // the closed point from the union, spec 9.2).
+    // the closed point from the union, docs/format.md#lnd-one-rewrite).
     node.close(outpoint(1)).await;
     settle(&handle).await;
     let expected: BTreeMap<_, _> = [(outpoint(2), 2)].into_iter().collect();
@@ -513,7 +514,8 @@ async fn refresh_all_rewrites_every_channel_and_reports_unknown_peers() {
     node.preload(peers.single(1, 1)); // peer 1: unknown
     let store = MemoryStore::new();
     let handle = start(&store, &node, config()).await;
-    // The node's view changes without events (lnd's S29: e.g. new close-tx inputs).
+    // The node's view changes without events (docs/format.md#changes-that-do-not-rewrite: e.g. new
+    // close-tx inputs).
     node.preload(peers.single(0, 5));
     node.preload(peers.single(1, 5));
     let failed = handle.refresh_all(&node, &node).await.unwrap();

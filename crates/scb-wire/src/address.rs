@@ -106,7 +106,8 @@ impl Address {
             }
             Self::Ipv6 { ip, port } => {
                 if let Some(v4) = ip.to_ipv4_mapped() {
-                    // lnd writes any IP with a 4-byte form as IPv4 (S13).
+                    // lnd writes any IP with a 4-byte form as IPv4
+                    // (docs/format.md#address-writer-limits).
                     out.push(IPV4);
                     out.extend_from_slice(&v4.octets());
                 } else {
@@ -252,7 +253,8 @@ pub(crate) fn read_address_list(r: &mut Reader<'_>) -> Result<Vec<Address>, Deco
                 }
             }
             _ => {
-                // lnd keeps the descriptor and everything after it (S12).
+                // lnd keeps the descriptor and everything after it
+                // (docs/format.md#unknown-address-descriptor).
                 let rest = r.take(r.remaining(), "opaque address")?;
                 let mut bytes = Vec::with_capacity(rest.len() + 1);
                 bytes.push(descriptor);

@@ -24,19 +24,22 @@
 //! Decoding accepts exactly what lnd (commit 90ea05d5a7f9) accepts and gives
 //! the same values; every lnd quirk is matched on purpose:
 //! - the u16 length after a single's version byte is read and ignored, never
-//!   used to frame or skip (S2); bytes after the last field of a single or of
-//!   a multi are ignored;
-//! - `is_initiator` is true only for the byte 1 (S3); capacity is signed (S5);
-//!   the funding output index is a u16 (S4);
+//!   used to frame or skip (docs/format.md#length-prefix-unread); bytes after
+//!   the last field of a single or of a multi are ignored;
+//! - `is_initiator` is true only for the byte 1 (docs/format.md#initiator-byte);
+//!   capacity is signed (docs/format.md#signed-capacity); the funding output
+//!   index is a u16 (docs/format.md#u16-output-index);
 //! - 33 zero bytes of shachain key mean "no key"; every other key must be a
 //!   compressed point (02/03 prefix, x below the field prime, on the curve);
 //! - address descriptor 0 is skipped, descriptors 6..=255 swallow the rest of
-//!   the list as one [`Address::Opaque`] (S12), DNS names are not validated,
-//!   Tor addresses are raw bytes (no v3 checksum check);
+//!   the list as one [`Address::Opaque`]
+//!   (docs/format.md#unknown-address-descriptor), DNS names are not
+//!   validated, Tor addresses are raw bytes (no v3 checksum check);
 //! - the commit transaction is read with btcd `wire/v2` rules (canonical
 //!   varints, segwit marker only with a witness, btcd's count and size caps);
-//! - one unknown single version fails the whole multi (S1), unless the
-//!   non-lnd [`MultiDecodeOptions::skip_unknown_versions`] is set.
+//! - one unknown single version fails the whole multi
+//!   (docs/format.md#unknown-version-fails-multi), unless the non-lnd
+//!   [`MultiDecodeOptions::skip_unknown_versions`] is set.
 //!
 //! Decoders never panic and never allocate from a length or count read off
 //! the input before the bytes are there; every [`DecodeError`] names the field
@@ -49,12 +52,15 @@
 //! - an address list over 65,535 bytes (lnd wraps the u16 length);
 //! - a DNS host name over 255 bytes (lnd wraps the u8 length;
 //!   `enc:dns_hostname_256_bytes`);
-//! - a commit signature over 65,535 bytes (lnd wraps the u16, S11);
+//! - a commit signature over 65,535 bytes (lnd wraps the u16,
+//!   docs/format.md#signature-length-wraps);
 //! - a commit transaction without inputs (lnd writes the legacy form, which
-//!   every reader takes for a segwit marker, S15; `enc:commit_tx_without_inputs`).
+//!   every reader takes for a segwit marker,
+//!   docs/format.md#zero-input-commitment; `enc:commit_tx_without_inputs`).
 //!
 //! Matched on purpose (lnd writes these and reads them back):
-//! - an IPv4-mapped IPv6 address is written with descriptor 1 (S13);
+//! - an IPv4-mapped IPv6 address is written with descriptor 1
+//!   (docs/format.md#address-writer-limits);
 //! - an opaque address is written verbatim even when not last
 //!   (`enc:opaque_address_not_last`: on reading it swallows what follows);
 //! - a tapscript root on a version other than 6, a commit height on a

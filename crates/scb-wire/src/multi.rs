@@ -27,17 +27,15 @@ pub struct MultiDecodeOptions {
     /// Skip a single whose version is unknown (8..=127) by its u16 length
     /// prefix instead of failing the whole multi. Off by default.
     ///
-    /// **Not lnd behaviour**: lnd never uses the length prefix (S1, S2) and
-    /// fails the whole multi. Skipping lets a newer backup be partly read
-    /// (every channel of a known version is recovered), which is the
-    /// purpose the prefix was added for. It is only as safe as the prefix:
-    /// lnd writes it modulo 65,536, so a future single over 65,535 bytes
-    /// would be skipped to the wrong place; the bytes found there are then
-    /// decoded as the next single and almost always fail (version, keys and
-    /// transaction are all checked), but a misframed read that happens to
-    /// parse cannot be ruled out. Use it for recovery tools, after the
-    /// default decode failed, and report what was skipped
-    /// ([`Multi::decode_with_skipped`]).
+    /// **Not lnd behaviour**: lnd never uses the length prefix
+    /// (docs/format.md#length-prefix-unread) and fails the whole multi. Skipping lets a newer
+    /// backup be partly read (every channel of a known version is recovered), which is the
+    /// purpose the prefix was added for. It is only as safe as the prefix: lnd writes it modulo
+    /// 65,536, so a future single over 65,535 bytes would be skipped to the wrong place; the
+    /// bytes found there are then decoded as the next single and almost always fail (version,
+    /// keys and transaction are all checked), but a misframed read that happens to parse cannot
+    /// be ruled out. Use it for recovery tools, after the default decode failed, and report
+    /// what was skipped ([`Multi::decode_with_skipped`]).
     pub skip_unknown_versions: bool,
 }
 

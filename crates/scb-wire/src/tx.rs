@@ -5,7 +5,8 @@
 //! Differences from rust-bitcoin's consensus codec that matter here:
 //! - btcd writes the segwit marker only when some input has a witness, even
 //!   for a transaction with no inputs (rust-bitcoin always marks those); such
-//!   a transaction cannot be read back (S15), so [`write_tx`] refuses it.
+//!   a transaction cannot be read back (docs/format.md#zero-input-commitment),
+//!   so [`write_tx`] refuses it.
 //! - btcd rejects a segwit marker when every witness is empty, and caps input,
 //!   output and witness counts and script sizes before reading them.
 
@@ -259,7 +260,7 @@ pub(crate) fn encoded_tx_len(tx: &Transaction) -> usize {
 
 /// Writes a transaction as btcd's `MsgTx.Serialize` does (segwit form only
 /// when some input has a witness). A transaction with no inputs is refused:
-/// lnd writes it, but no btcd-rules reader can read it back (S15).
+/// lnd writes it, but no btcd-rules reader can read it back (docs/format.md#zero-input-commitment).
 pub(crate) fn write_tx(tx: &Transaction, out: &mut Vec<u8>) -> Result<(), EncodeError> {
     if tx.input.is_empty() {
         return Err(EncodeError::CommitTxWithoutInputs);

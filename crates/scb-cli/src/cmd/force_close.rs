@@ -11,12 +11,12 @@ use bitcoin::hex::DisplayHex;
 use bitcoin::OutPoint;
 use clap::Args;
 use scb_rescue::{RescueError, SignedCommitment};
-use scb_wire::{MultiDecodeOptions, Single};
+use scb_wire::Single;
 use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{chain, CliError, CliResult};
-use crate::input::{open_multi, open_single, read_input};
+use crate::input::{open_singles, read_input};
 use crate::key::{resolve, KeyArgs};
 use crate::util::{channel_type, emit, to_json};
 
@@ -244,13 +244,7 @@ pub fn run(args: &ForceCloseArgs) -> CliResult {
     let stdin_busy = args.file == "-";
     let key = resolve(&args.key, stdin_busy)?;
     let input = read_input(&args.file)?;
-    let singles = if args.single {
-        vec![open_single(&input, &key)?]
-    } else {
-        open_multi(&input, &key, MultiDecodeOptions::default())?
-            .0
-            .singles
-    };
+    let singles = open_singles(&input, &key, args.single)?;
     let singles = select(singles, &wanted, &input.label)?;
     let ring = key.root_key_ring()?;
 

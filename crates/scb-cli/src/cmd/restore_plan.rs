@@ -1,14 +1,14 @@
 //! `scb restore-plan`: what lnd's restore would do with each channel, and what would
-//! go wrong (spec S9, S37).
+//! go wrong (docs/recovery.md#close-tx-inputs-present, docs/recovery.md#no-usable-address).
 
 use std::fmt::Write as _;
 
-use scb_wire::{Address, MultiDecodeOptions, Single};
+use scb_wire::{Address, Single};
 use serde::Serialize;
 
 use crate::cli::{Format, RestorePlanArgs};
 use crate::error::{CliError, CliResult};
-use crate::input::{open_multi, open_single, read_input};
+use crate::input::{open_singles, read_input};
 use crate::key::resolve;
 use crate::util::{chain_name, channel_type, emit, printable, to_json};
 
@@ -47,11 +47,12 @@ pub struct PlanChannel {
     pub short_channel_id: String,
     /// Lease expiry (version 4): lnd's thaw height.
     pub lease_expiry: Option<u32>,
-    /// Whether close-tx inputs are present (S9: usually stale).
+    /// Whether close-tx inputs are present (usually stale: docs/format.md#stale-close-tx-inputs).
     pub close_tx_inputs_present: bool,
     /// What would go wrong or needs care.
     pub warnings: Vec<String>,
-    /// True when lnd's restore would abort at this channel (S37).
+    /// True when lnd's restore would abort at this channel
+    /// (docs/recovery.md#no-usable-address-aborts).
     pub blocks_restore: bool,
 }
 
@@ -88,7 +89,7 @@ pub fn plan_channel(s: &Single) -> PlanChannel {
     if s.addresses.is_empty() {
         blocks_restore = true;
         warnings.push(
-            "S37: no address for the peer: lnd's restore fails at this channel and restores \
+            "no address for the peer: lnd's restore fails at this channel and restores \
              no channel after it; remove it with `scb filter --discard` and restore it alone"
                 .to_owned(),
         );
@@ -104,7 +105,7 @@ pub fn plan_channel(s: &Single) -> PlanChannel {
             "no usable address (Tor v2 or unknown kinds only)"
         };
         warnings.push(format!(
-            "S37: {only}: lnd's restore fails at this channel and restores no channel after \
+            "{only}: lnd's restore fails at this channel and restores no channel after \
              it; remove it with `scb filter --discard` or add a reachable address"
         ));
     } else if addresses.iter().any(|a| !a.usable) {
@@ -113,7 +114,7 @@ pub fn plan_channel(s: &Single) -> PlanChannel {
     }
     if s.close_tx_inputs.is_some() {
         warnings.push(
-            "S9: close-tx inputs present but usually stale (a revoked commitment): never \
+            "close-tx inputs present but usually stale (a revoked commitment): never \
              broadcast them unless the peer is gone for good; a revoked state forfeits the channel"
                 .to_owned(),
         );
@@ -202,7 +203,7 @@ fn text(plan: &Plan) -> String {
     } else {
         let _ = writeln!(
             out,
-            "\n{} channel{} would abort lnd's restore (S37): {}",
+            "\n{} channel{} would abort lnd's restore (no usable address): {}",
             plan.blocking.len(),
             if plan.blocking.len() == 1 { "" } else { "s" },
             plan.blocking.join(", ")
@@ -218,13 +219,7 @@ pub fn run(args: &RestorePlanArgs) -> CliResult {
     }
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
-    let singles = if args.single {
-        vec![open_single(&input, &key)?]
-    } else {
-        open_multi(&input, &key, MultiDecodeOptions::default())?
-            .0
-            .singles
-    };
+    let singles = open_singles(&input, &key, args.single)?;
     let channels: Vec<PlanChannel> = singles.iter().map(plan_channel).collect();
     let plan = Plan {
         file: input.label.clone(),

@@ -14,12 +14,11 @@ use bitcoin::hex::DisplayHex;
 use bitcoin::Transaction;
 use clap::Args;
 use scb_rescue::{Sweep, SweepError, SweepInput, SweepOptions};
-use scb_wire::MultiDecodeOptions;
 use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{chain, CliError, CliResult};
-use crate::input::{open_multi, open_single, read_input};
+use crate::input::{open_singles, read_input};
 use crate::key::{resolve, KeyArgs};
 use crate::util::{emit, to_json};
 
@@ -308,13 +307,7 @@ pub fn run(args: &SweepArgs) -> CliResult {
     let stdin_busy = args.file == "-";
     let key = resolve(&args.key, stdin_busy)?;
     let input = read_input(&args.file)?;
-    let singles = if args.single {
-        vec![open_single(&input, &key)?]
-    } else {
-        open_multi(&input, &key, MultiDecodeOptions::default())?
-            .0
-            .singles
-    };
+    let singles = open_singles(&input, &key, args.single)?;
     let ring = key.root_key_ring()?;
     let swept: Sweep = scb_rescue::sweep(&singles, &ring, &close_txs, &options)
         .map_err(|e| sweep_error(&input.label, &e))?;

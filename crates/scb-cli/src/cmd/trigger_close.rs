@@ -13,12 +13,12 @@ use scb_rescue::peer::PeerAddress;
 use scb_rescue::{
     trigger_close_with_progress, ChannelReport, ChannelTarget, Outcome, TriggerCloseOptions,
 };
-use scb_wire::{KeyLocator, MultiDecodeOptions};
+use scb_wire::KeyLocator;
 use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{chain, CliError, CliResult};
-use crate::input::{open_multi, open_single, read_input};
+use crate::input::{open_singles, read_input};
 use crate::key::{resolve, KeyArgs};
 use crate::util::{emit, printable, progress, to_json};
 
@@ -191,13 +191,7 @@ pub fn run(args: &TriggerCloseArgs) -> CliResult {
 
     let key = resolve(&args.key, args.file == "-")?;
     let input = read_input(&args.file)?;
-    let mut singles = if args.single {
-        vec![open_single(&input, &key)?]
-    } else {
-        open_multi(&input, &key, MultiDecodeOptions::default())?
-            .0
-            .singles
-    };
+    let mut singles = open_singles(&input, &key, args.single)?;
     if !wanted.is_empty() {
         let present: HashSet<OutPoint> = singles.iter().map(|s| s.funding_outpoint).collect();
         let mut missing: Vec<String> = wanted
