@@ -97,6 +97,8 @@ async fn responders() -> Vec<ChannelTarget> {
                     &secp,
                     &key(&format!("point {i}")),
                 ),
+                next_local_nonce: None,
+                next_local_nonces: None,
             },
         });
     }

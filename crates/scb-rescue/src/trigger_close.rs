@@ -52,7 +52,7 @@ impl ChannelTarget {
             funding_outpoint: single.funding_outpoint,
             peer: single.remote_node_pub,
             addresses: single.addresses.clone(),
-            reestablish: restored_reestablish(single, &root),
+            reestablish: restored_reestablish(single, &root, &multisig.public_key()),
         })
     }
 }

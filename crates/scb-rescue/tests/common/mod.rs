@@ -59,6 +59,8 @@ pub fn target(peer: PublicKey, addr: Option<SocketAddr>, n: u32) -> ChannelTarge
             next_revocation_number: 0,
             your_last_per_commitment_secret: [0; 32],
             my_current_per_commitment_point: pubkey(&key(&format!("point {n}"))),
+            next_local_nonce: None,
+            next_local_nonces: None,
         },
     }
 }
@@ -147,6 +149,8 @@ async fn run_script(mut stream: TcpStream, secret: SecretKey, script: Script) {
                 next_revocation_number: 0,
                 your_last_per_commitment_secret: [0; 32],
                 my_current_per_commitment_point: pubkey(&key("x")),
+                next_local_nonce: None,
+                next_local_nonces: None,
             };
             let _ = conn.send(&m.encode()).await;
             tokio::time::sleep(Duration::from_secs(3600)).await;
