@@ -124,6 +124,118 @@ fn every_version_after_zero_is_tweakless() {
     }
 }
 
+/// lnd's nonce shachain root (`DeriveMusig2Shachain`), computed here from
+/// its definition: HMAC-SHA256 keyed "taproot-rev-root" over SHA256(root).
+fn taproot_nonce_seed(revocation_root: &[u8; 32]) -> [u8; 32] {
+    use bitcoin::hashes::{hmac, HashEngine};
+    let mut engine = hmac::HmacEngine::<sha256::Hash>::new(b"taproot-rev-root");
+    engine.input(sha256::Hash::hash(revocation_root).as_byte_array());
+    hmac::Hmac::from_engine(engine).to_byte_array()
+}
+
+/// The ECDH revocation root of `single(_, false)`.
+fn ecdh_root() -> [u8; 32] {
+    let secp = Secp256k1::new();
+    let multisig_pub = PublicKey::from_secret_key(&secp, &secret(loc(0, 7)));
+    let shared = multisig_pub
+        .mul_tweak(&secp, &Scalar::from(secret(loc(5, 7))))
+        .unwrap();
+    sha256::Hash::hash(&shared.serialize()).to_byte_array()
+}
+
+/// lnd's verification nonce for commitment 0, with LDK's shachain.
+fn expected_nonce() -> musig2::PubNonce {
+    let seed = taproot_nonce_seed(&ecdh_root());
+    let rand = build_commitment_secret(&seed, (1 << 48) - 1);
+    let ours = PublicKey::from_secret_key(&Secp256k1::new(), &secret(loc(0, 7)));
+    musig2::SecNonceBuilder::from_pubkey(rand, ours)
+        .build()
+        .public_nonce()
+}
+
+#[test]
+fn staging_taproot_channels_send_the_commitment_zero_nonce_as_tlv_4() {
+    for v in [SingleVersion::SimpleTaproot, SingleVersion::TapscriptRoot] {
+        let t = ChannelTarget::from_single(&single(v, false), &ring()).unwrap();
+        assert_eq!(
+            t.reestablish.next_local_nonce,
+            Some(expected_nonce()),
+            "{v:?}"
+        );
+        assert_eq!(t.reestablish.next_local_nonces, None, "{v:?}");
+        assert_eq!(t.reestablish.next_commitment_number, 0, "{v:?}");
+    }
+}
+
+#[test]
+fn final_taproot_channels_send_the_nonce_keyed_by_the_funding_txid_as_tlv_22() {
+    let s = single(SingleVersion::SimpleTaprootFinal, false);
+    let t = ChannelTarget::from_single(&s, &ring()).unwrap();
+    assert_eq!(t.reestablish.next_local_nonce, None);
+    assert_eq!(
+        t.reestablish.next_local_nonces,
+        Some(vec![(s.funding_outpoint.txid, expected_nonce())])
+    );
+}
+
+#[test]
+fn channels_before_taproot_send_no_nonce() {
+    for v in SingleVersion::ALL.into_iter().filter(|v| !v.is_taproot()) {
+        let t = ChannelTarget::from_single(&single(v, false), &ring()).unwrap();
+        assert_eq!(t.reestablish.next_local_nonce, None, "{v:?}");
+        assert_eq!(t.reestablish.next_local_nonces, None, "{v:?}");
+        assert_eq!(t.reestablish.encode().len(), 2 + 32 + 8 + 8 + 32 + 33);
+    }
+}
+
+/// LDK 0.1 reads `channel_reestablish` with its own TLVs only (no taproot
+/// nonce outside its `cfg(taproot)` build): our pre-taproot message decodes
+/// to the same fields; a taproot one is refused for the unknown even type,
+/// as BOLT 1 requires; and with the type made odd, LDK walks the stream and
+/// skips the record, which checks our record framing (a wrong length or a
+/// non-minimal BigSize would be refused).
+#[test]
+fn ldk_reads_our_reestablish_bytes_and_its_tlv_framing() {
+    use lightning::ln::msgs::{ChannelReestablish as Ldk, DecodeError};
+    use lightning::util::ser::Readable;
+    let read = |bytes: &[u8]| Ldk::read(&mut &bytes[2..]);
+    let anchors =
+        ChannelTarget::from_single(&single(SingleVersion::AnchorsZeroFeeHtlcTx, false), &ring())
+            .unwrap()
+            .reestablish;
+    let ldk = read(&anchors.encode()).unwrap();
+    assert_eq!(ldk.channel_id.0, anchors.channel_id.0);
+    assert_eq!(ldk.next_local_commitment_number, 0);
+    assert_eq!(ldk.next_remote_commitment_number, 0);
+    assert_eq!(ldk.your_last_per_commitment_secret, [0; 32]);
+    assert_eq!(
+        ldk.my_current_per_commitment_point,
+        anchors.my_current_per_commitment_point
+    );
+    for (v, tlv_type) in [
+        (SingleVersion::SimpleTaproot, 4u8),
+        (SingleVersion::SimpleTaprootFinal, 22),
+    ] {
+        let ours = ChannelTarget::from_single(&single(v, false), &ring())
+            .unwrap()
+            .reestablish;
+        let mut bytes = ours.encode();
+        let fixed = 2 + 32 + 8 + 8 + 32 + 33;
+        assert_eq!(bytes[fixed], tlv_type, "{v:?}");
+        assert!(matches!(
+            read(&bytes),
+            Err(DecodeError::UnknownRequiredFeature)
+        ));
+        bytes[fixed] += 1;
+        let ldk = read(&bytes).unwrap();
+        assert_eq!(ldk.channel_id.0, ours.channel_id.0, "{v:?}");
+        assert_eq!(ldk.next_funding_txid, None, "{v:?}");
+        // A length one byte beyond the message is refused.
+        bytes[fixed + 1] += 1;
+        assert!(matches!(read(&bytes), Err(DecodeError::ShortRead)), "{v:?}");
+    }
+}
+
 #[test]
 fn a_key_that_cannot_be_derived_names_the_channel() {
     let mut s = single(SingleVersion::Tweakless, false);
