@@ -15,9 +15,15 @@ fn key(byte: u8) -> SecretKey {
 /// Feeds what a hostile Lightning peer can send before and after the BOLT 8
 /// handshake to our decoders: the bytes as a message body, as act two of our
 /// handshake, and (after an act two that passes) as an encrypted frame.
-/// Panics only if a decoder panics.
+/// Also decodes the bytes as a whole `channel_reestablish` (TLVs included)
+/// and checks that what decodes survives encoding again. Panics only if a
+/// decoder panics or that round trip breaks.
 pub fn check_peer_message(data: &[u8]) {
     let _ = messages::decode(data);
+    if let Ok(m) = messages::ChannelReestablish::decode(data) {
+        let again = messages::ChannelReestablish::decode(&m.encode());
+        assert!(again.ok() == Some(m), "channel_reestablish round trip");
+    }
 
     let their_pub = PublicKey::from_secret_key(&Secp256k1::signing_only(), &key(0x21));
     let mut initiator = Initiator::new(key(0x11), their_pub, key(0x12));
