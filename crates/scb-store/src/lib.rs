@@ -40,6 +40,7 @@ mod atomic;
 #[cfg(test)]
 mod crash_tests;
 mod error;
+mod format;
 mod fs;
 mod health;
 mod manifest;
@@ -55,6 +56,7 @@ mod time;
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
 pub use error::StoreError;
+pub use format::{BackupFormat, NotOpened, PRIVATE_MODE};
 pub use health::{
     open_multi, open_packed, Diagnosis, Evidence, FileFreshness, FileHealth, Opened, Probe,
     Unreadable, ARCHIVE_PROBES,
