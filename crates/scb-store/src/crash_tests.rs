@@ -289,7 +289,7 @@ fn every_crash_point_of_a_swap_leaves_old_or_new_version_and_recovers() {
 struct ReadOnlyFormat;
 
 impl crate::BackupFormat for ReadOnlyFormat {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "read-only test format"
     }
 

@@ -19,7 +19,7 @@ pub const PRIVATE_MODE: u32 = 0o600;
 /// existing file under the writer's secret, and the mode the file must have.
 pub trait BackupFormat {
     /// What the format is called in messages ("Core Lightning emergency.recover").
-    fn name(&self) -> &str;
+    fn name(&self) -> &'static str;
 
     /// Opens a file's bytes under the writer's secret: the funding outpoints of its
     /// channels (their identities for the shrink guard), or why it does not open.
@@ -59,7 +59,7 @@ pub(crate) struct LndFormat<'a> {
 }
 
 impl BackupFormat for LndFormat<'_> {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "lnd channel backup"
     }
 

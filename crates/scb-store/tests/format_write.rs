@@ -28,7 +28,7 @@ impl Toy {
 }
 
 impl BackupFormat for Toy {
-    fn name(&self) -> &str {
+    fn name(&self) -> &'static str {
         "toy backup"
     }
 
