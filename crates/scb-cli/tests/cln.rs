@@ -438,7 +438,7 @@ fn create_refuses_to_drop_channels_without_allow_shrink() {
 
 #[cfg(unix)]
 #[test]
-fn create_refuses_a_fifo_or_a_link_to_a_device_as_target() {
+fn create_refuses_a_fifo_a_device_or_a_link_as_target() {
     let dir = tempfile::tempdir().unwrap();
     let c = case("mixed_addresses");
     let (_, hsm) = files(dir.path(), &c);
@@ -462,6 +462,17 @@ fn create_refuses_a_fifo_or_a_link_to_a_device_as_target() {
         assert_eq!(err(&o).trim().lines().count(), 1, "{}", err(&o));
     }
     use std::os::unix::fs::FileTypeExt;
+    if Path::new("/dev/full").exists() {
+        let mut args = create_args(&spec, Path::new("/dev/full"), &hsm);
+        args.push("--force");
+        let o = scb(&args, &[]);
+        assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+        assert!(
+            err(&o).contains("/dev/full is a character device, not a regular file"),
+            "{}",
+            err(&o)
+        );
+    }
     assert!(std::fs::symlink_metadata(&fifo)
         .unwrap()
         .file_type()

@@ -363,6 +363,7 @@ impl MultiFile {
             ManifestPlan::Off
         };
         let mode = format.file_mode();
+        self.check_regular()?;
         let mut report = {
             let lock = self.lock_existing_dir()?;
             let replaced = self.guard_locked(content, format, policy)?;

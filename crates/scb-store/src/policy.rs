@@ -190,28 +190,8 @@ impl MultiFile {
         format: &dyn BackupFormat,
         policy: WritePolicy,
     ) -> Result<Option<NotOpened>, StoreError> {
-        let kind = self
-            .fs
-            .kind(&self.path)
-            .map_err(|source| StoreError::Read {
-                path: self.path.clone(),
-                source,
-            })?;
-        match kind {
-            FileKind::Missing => return Ok(None),
-            FileKind::Regular => {}
-            FileKind::Dir => {
-                return Err(StoreError::NotRegular {
-                    path: self.path.clone(),
-                    what: "a directory",
-                })
-            }
-            FileKind::Other(what) => {
-                return Err(StoreError::NotRegular {
-                    path: self.path.clone(),
-                    what,
-                })
-            }
+        if !self.check_regular()? {
+            return Ok(None);
         }
         if policy.allows_everything() {
             return Ok(None);
@@ -267,5 +247,30 @@ impl MultiFile {
             });
         }
         Ok(None)
+    }
+
+    /// Step 1 of [`MultiFile::write_packed`]: whether the target exists; an error when it
+    /// is not a regular file. Also run before the lock is taken, so no lock file is
+    /// created beside a device or a FIFO.
+    pub(crate) fn check_regular(&self) -> Result<bool, StoreError> {
+        let kind = self
+            .fs
+            .kind(&self.path)
+            .map_err(|source| StoreError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
+        match kind {
+            FileKind::Missing => Ok(false),
+            FileKind::Regular => Ok(true),
+            FileKind::Dir => Err(StoreError::NotRegular {
+                path: self.path.clone(),
+                what: "a directory",
+            }),
+            FileKind::Other(what) => Err(StoreError::NotRegular {
+                path: self.path.clone(),
+                what,
+            }),
+        }
     }
 }

@@ -223,6 +223,10 @@ fn write_format_refuses_a_fifo_or_a_symbolic_link_even_with_force() {
     let toy = Toy { secret: 7 };
     let err = write(&file, &toy, &channels(1), WritePolicy::replace_anything()).unwrap_err();
     assert!(matches!(err, StoreError::NotRegular { .. }), "{err:?}");
+    assert!(
+        !file.lock_path().exists(),
+        "no lock file is created beside a FIFO"
+    );
 
     std::fs::remove_file(&target).unwrap();
     let elsewhere = dir.path().join("elsewhere");
