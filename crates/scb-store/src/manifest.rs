@@ -15,7 +15,8 @@ use tracing::{error, warn};
 
 use crate::atomic::replace_file;
 use crate::format::PRIVATE_MODE;
-use crate::multi_file::{read_or_not_found, MultiFile, SEQUENCE_LIMIT};
+use crate::multi_file::{MultiFile, SEQUENCE_LIMIT};
+use crate::read::read_or_not_found;
 use crate::read::MAX_MANIFEST_LEN;
 use crate::report::ManifestOutcome;
 use crate::StoreError;

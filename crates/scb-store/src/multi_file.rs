@@ -1,6 +1,5 @@
 //! `MultiFile`: lnd's `channel.backup` file, written crash-safely by a single writer.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
@@ -20,7 +19,7 @@ use crate::fs::{FileKind, Fs, LockFailure, LockGuard, RealFs};
 use crate::manifest::{Manifest, ManifestPlan, MANIFEST_SUFFIX};
 use crate::options::MultiFileOptions;
 use crate::policy::{Content, WritePolicy};
-use crate::read::{MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
+use crate::read::{read_or_not_found, MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
 use crate::report::{ArchiveOutcome, ManifestOutcome, MirrorOutcome, SwapReport};
 use crate::StoreError;
 
@@ -586,24 +585,4 @@ impl MultiFile {
             },
         }
     }
-}
-
-pub(crate) fn read_or_not_found(
-    fs: &dyn Fs,
-    path: &Path,
-    limit: u64,
-) -> Result<Vec<u8>, StoreError> {
-    fs.read(path, limit).map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            StoreError::NotFound {
-                path: path.to_path_buf(),
-                source,
-            }
-        } else {
-            StoreError::Read {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    })
 }
