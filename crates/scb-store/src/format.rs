@@ -2,6 +2,8 @@
 //! may not decode itself (lnd's multi here; Core Lightning's `emergency.recover` in the
 //! CLI, since this crate does not depend on `scb-cln`).
 
+use std::collections::HashSet;
+
 use bitcoin::hex::FromHex;
 use bitcoin::OutPoint;
 use scb_crypto::BackupKey;
@@ -105,9 +107,9 @@ impl MultiFile {
     ) -> Result<SwapReport, StoreError> {
         let problem = match (format.open(packed), content.outpoints()) {
             (Err(e), _) => Some(format!("packed bytes do not open: {}", describe(&e))),
-            (Ok(got), Some(want))
-                if got.len() != want.len() || got.iter().any(|o| !want.contains(o)) =>
-            {
+            // As sets: a format may list one funding outpoint twice (the guard's question
+            // is which channels a file holds, not how often).
+            (Ok(got), Some(want)) if got.iter().copied().collect::<HashSet<_>>() != want => {
                 Some("packed bytes open to other channels".to_owned())
             }
             (Ok(_), _) => None,

@@ -207,6 +207,15 @@ fn write_format_checks_the_packed_bytes_before_touching_the_disk() {
     );
     assert!(file.read_packed().unwrap_err().is_not_found());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // One channel listed twice is still the same set of channels.
+    let twice = [channels(1), channels(1)].concat();
+    file.write_format(
+        &toy.pack(&twice),
+        &Content::Channels(&twice),
+        &toy,
+        &WritePolicy::strict(),
+    )
+    .unwrap();
 }
 
 #[cfg(unix)]
