@@ -14,7 +14,9 @@
 //!   staging + fsync, the previous version archived first (a hard link; nothing is
 //!   replaced if that fails), rename, directory fsync, a byte-exact read-back, the sidecar
 //!   manifest, retention and mirrors. [`MultiFile::update_and_swap`] is the same write
-//!   for bytes packed elsewhere, with no guard.
+//!   for bytes packed elsewhere, with no guard. [`MultiFile::write_format`] is the same
+//!   write for a format this crate does not decode (Core Lightning's `emergency.recover`):
+//!   a [`BackupFormat`] says how a file opens under its secret and which mode it has.
 //! - **How much may be read?** [`read_input_file`] / [`read_stdin`]: bounded by
 //!   [`InputKind`], regular files only, never blocking on a FIFO.
 //!
