@@ -276,10 +276,7 @@ fn bad_inputs_fail_with_one_line() {
 #[test]
 fn create_writes_a_0400_file_that_opens_and_replaces_it_only_through_the_guard() {
     let dir = tempfile::tempdir().unwrap();
-    let c = case("mixed_addresses");
-    let (_, hsm) = files(dir.path(), &c);
-    let spec = dir.path().join("spec.json");
-    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
+    let (c, hsm, spec) = create_setup(dir.path());
     let outp = dir.path().join("emergency.recover");
     let args = create_args(&spec, &outp, &hsm);
     let o = scb(&args, &[]);
@@ -308,6 +305,15 @@ fn create_writes_a_0400_file_that_opens_and_replaces_it_only_through_the_guard()
     assert_eq!(entries.len(), 1, "{entries:?}");
     assert_eq!(std::fs::read(&entries[0]).unwrap(), before);
     assert_mode_0400(&entries[0]);
+}
+
+/// The `mixed_addresses` case, its `hsm_secret` and its JSON form written into `dir`.
+fn create_setup(dir: &Path) -> (Value, PathBuf, PathBuf) {
+    let c = case("mixed_addresses");
+    let (_, hsm) = files(dir, &c);
+    let spec = dir.join("spec.json");
+    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
+    (c, hsm, spec)
 }
 
 fn create_args<'a>(spec: &'a Path, outp: &'a Path, hsm: &'a Path) -> Vec<&'a str> {
@@ -358,12 +364,9 @@ fn archived(dir: &Path) -> Vec<PathBuf> {
 #[test]
 fn create_over_a_file_of_another_hsm_secret_needs_force_and_keeps_it_archived() {
     let dir = tempfile::tempdir().unwrap();
-    let c = case("mixed_addresses");
-    let (_, hsm) = files(dir.path(), &c);
+    let (_, hsm, spec) = create_setup(dir.path());
     let other_hsm = dir.path().join("other.hsm");
     std::fs::write(&other_hsm, [0x11; 32]).unwrap();
-    let spec = dir.path().join("spec.json");
-    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
     let outp = dir.path().join("emergency.recover");
     let o = scb(&create_args(&spec, &outp, &other_hsm), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -399,10 +402,7 @@ fn create_over_a_file_of_another_hsm_secret_needs_force_and_keeps_it_archived() 
 #[test]
 fn create_refuses_to_drop_channels_without_allow_shrink() {
     let dir = tempfile::tempdir().unwrap();
-    let c = case("mixed_addresses");
-    let (_, hsm) = files(dir.path(), &c);
-    let spec = dir.path().join("spec.json");
-    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
+    let (c, hsm, spec) = create_setup(dir.path());
     let outp = dir.path().join("emergency.recover");
     let o = scb(&create_args(&spec, &outp, &hsm), &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
@@ -440,10 +440,7 @@ fn create_refuses_to_drop_channels_without_allow_shrink() {
 #[test]
 fn create_refuses_a_fifo_a_device_or_a_link_as_target() {
     let dir = tempfile::tempdir().unwrap();
-    let c = case("mixed_addresses");
-    let (_, hsm) = files(dir.path(), &c);
-    let spec = dir.path().join("spec.json");
-    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
+    let (_, hsm, spec) = create_setup(dir.path());
 
     let fifo = dir.path().join("fifo.recover");
     assert!(Command::new("mkfifo")
