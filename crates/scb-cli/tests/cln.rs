@@ -274,53 +274,210 @@ fn bad_inputs_fail_with_one_line() {
 }
 
 #[test]
-fn create_writes_a_0400_file_that_opens_and_never_replaces_without_force() {
+fn create_writes_a_0400_file_that_opens_and_replaces_it_only_through_the_guard() {
     let dir = tempfile::tempdir().unwrap();
-    let c = case("mixed_addresses");
-    let (_, hsm) = files(dir.path(), &c);
-    let spec = dir.path().join("spec.json");
-    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
+    let (c, hsm, spec) = create_setup(dir.path());
     let outp = dir.path().join("emergency.recover");
-    let args = [
-        "create",
-        "--from-json",
-        s(&spec),
-        "--out",
-        s(&outp),
-        "--hsm-secret-file",
-        s(&hsm),
-    ];
+    let args = create_args(&spec, &outp, &hsm);
     let o = scb(&args, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::PermissionsExt;
-        assert_eq!(
-            std::fs::metadata(&outp).unwrap().permissions().mode() & 0o777,
-            0o400
-        );
-    }
-    let key = scb_cln::HsmSecret::from_bytes(&std::fs::read(&hsm).unwrap())
-        .unwrap()
-        .secret_data(None)
-        .unwrap()
-        .scb_key();
-    let backup = scb_cln::open(&std::fs::read(&outp).unwrap(), &key).unwrap();
+    assert_mode_0400(&outp);
+    let backup = scb_cln::open(&std::fs::read(&outp).unwrap(), &scb_key(&hsm)).unwrap();
     assert_eq!(scb_cln::json::to_json(&backup), c["decoded"]);
+    assert!(archived(dir.path()).is_empty());
+
+    // The same channels under the same secret: replaced, the previous version archived.
     let before = std::fs::read(&outp).unwrap();
     let o = scb(&args, &[]);
-    assert_eq!(o.status.code(), Some(1));
-    assert!(err(&o).contains("--force"), "{}", err(&o));
-    assert_eq!(std::fs::read(&outp).unwrap(), before);
-    let mut forced = args.to_vec();
-    forced.push("--force");
-    let o = scb(&forced, &[]);
     assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(
+        out(&o).contains("previous version archived as"),
+        "{}",
+        out(&o)
+    );
     assert_ne!(
         std::fs::read(&outp).unwrap(),
         before,
         "a fresh header each time"
     );
+    assert_mode_0400(&outp);
+    let entries = archived(dir.path());
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(std::fs::read(&entries[0]).unwrap(), before);
+    assert_mode_0400(&entries[0]);
+}
+
+/// The `mixed_addresses` case, its `hsm_secret` and its JSON form written into `dir`.
+fn create_setup(dir: &Path) -> (Value, PathBuf, PathBuf) {
+    let c = case("mixed_addresses");
+    let (_, hsm) = files(dir, &c);
+    let spec = dir.join("spec.json");
+    std::fs::write(&spec, c["decoded"].to_string()).unwrap();
+    (c, hsm, spec)
+}
+
+fn create_args<'a>(spec: &'a Path, outp: &'a Path, hsm: &'a Path) -> Vec<&'a str> {
+    vec![
+        "create",
+        "--from-json",
+        s(spec),
+        "--out",
+        s(outp),
+        "--hsm-secret-file",
+        s(hsm),
+    ]
+}
+
+fn scb_key(hsm: &Path) -> scb_cln::ScbKey {
+    scb_cln::HsmSecret::from_bytes(&std::fs::read(hsm).unwrap())
+        .unwrap()
+        .secret_data(None)
+        .unwrap()
+        .scb_key()
+}
+
+fn assert_mode_0400(path: &Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(
+            std::fs::metadata(path).unwrap().permissions().mode() & 0o777,
+            0o400,
+            "{}",
+            path.display()
+        );
+    }
+    #[cfg(not(unix))]
+    let _ = path;
+}
+
+/// The archive entries beside the output file, oldest first.
+fn archived(dir: &Path) -> Vec<PathBuf> {
+    let Ok(entries) = std::fs::read_dir(dir.join(scb_store::ARCHIVE_DIR_NAME)) else {
+        return Vec::new();
+    };
+    let mut paths: Vec<PathBuf> = entries.map(|e| e.unwrap().path()).collect();
+    paths.sort();
+    paths
+}
+
+#[test]
+fn create_over_a_file_of_another_hsm_secret_needs_force_and_keeps_it_archived() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, hsm, spec) = create_setup(dir.path());
+    let other_hsm = dir.path().join("other.hsm");
+    std::fs::write(&other_hsm, [0x11; 32]).unwrap();
+    let outp = dir.path().join("emergency.recover");
+    let o = scb(&create_args(&spec, &outp, &other_hsm), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let before = std::fs::read(&outp).unwrap();
+
+    let args = create_args(&spec, &outp, &hsm);
+    let o = scb(&args, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("does not open with this secret") && err(&o).contains("--force"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(err(&o).trim().lines().count(), 1, "{}", err(&o));
+    assert_eq!(std::fs::read(&outp).unwrap(), before);
+
+    let mut forced = args.clone();
+    forced.push("--force");
+    let o = scb(&forced, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    assert!(err(&o).contains("warning: replacing"), "{}", err(&o));
+    scb_cln::open(&std::fs::read(&outp).unwrap(), &scb_key(&hsm)).unwrap();
+    assert_mode_0400(&outp);
+    let entries = archived(dir.path());
+    assert_eq!(entries.len(), 1, "{entries:?}");
+    assert_eq!(
+        std::fs::read(&entries[0]).unwrap(),
+        before,
+        "the replaced file is kept"
+    );
+}
+
+#[test]
+fn create_refuses_to_drop_channels_without_allow_shrink() {
+    let dir = tempfile::tempdir().unwrap();
+    let (c, hsm, spec) = create_setup(dir.path());
+    let outp = dir.path().join("emergency.recover");
+    let o = scb(&create_args(&spec, &outp, &hsm), &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let before = std::fs::read(&outp).unwrap();
+
+    let mut fewer = c["decoded"].clone();
+    fewer["channels"].as_array_mut().unwrap().truncate(1);
+    let fewer_spec = dir.path().join("fewer.json");
+    std::fs::write(&fewer_spec, fewer.to_string()).unwrap();
+    let args = create_args(&fewer_spec, &outp, &hsm);
+    let o = scb(&args, &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("refusing to drop 3 channels") && err(&o).contains("--allow-shrink"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(std::fs::read(&outp).unwrap(), before);
+    // --force is about files that do not open; it does not allow dropping channels.
+    let mut forced = args.clone();
+    forced.push("--force");
+    assert_eq!(scb(&forced, &[]).status.code(), Some(1));
+    assert_eq!(std::fs::read(&outp).unwrap(), before);
+
+    let mut shrink = args.clone();
+    shrink.push("--allow-shrink");
+    let o = scb(&shrink, &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    let now = scb_cln::open(&std::fs::read(&outp).unwrap(), &scb_key(&hsm)).unwrap();
+    assert_eq!(now.channels.len(), 1);
+    assert_eq!(std::fs::read(&archived(dir.path())[0]).unwrap(), before);
+}
+
+#[cfg(unix)]
+#[test]
+fn create_refuses_a_fifo_a_device_or_a_link_as_target() {
+    let dir = tempfile::tempdir().unwrap();
+    let (_, hsm, spec) = create_setup(dir.path());
+
+    let fifo = dir.path().join("fifo.recover");
+    assert!(Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap()
+        .success());
+    let device = dir.path().join("device.recover");
+    std::os::unix::fs::symlink("/dev/null", &device).unwrap();
+    for (target, what) in [(&fifo, "FIFO"), (&device, "symbolic link")] {
+        let mut args = create_args(&spec, target, &hsm);
+        args.push("--force");
+        let o = scb(&args, &[]);
+        assert_eq!(o.status.code(), Some(1), "{what}: {}", err(&o));
+        assert!(err(&o).contains(what), "{what}: {}", err(&o));
+        assert_eq!(err(&o).trim().lines().count(), 1, "{}", err(&o));
+    }
+    use std::os::unix::fs::FileTypeExt;
+    if Path::new("/dev/full").exists() {
+        let mut args = create_args(&spec, Path::new("/dev/full"), &hsm);
+        args.push("--force");
+        let o = scb(&args, &[]);
+        assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+        assert!(
+            err(&o).contains("/dev/full is a character device, not a regular file"),
+            "{}",
+            err(&o)
+        );
+    }
+    assert!(std::fs::symlink_metadata(&fifo)
+        .unwrap()
+        .file_type()
+        .is_fifo());
+    assert!(std::fs::symlink_metadata(&device)
+        .unwrap()
+        .file_type()
+        .is_symlink());
 }
 
 #[test]

@@ -7,6 +7,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use tracing::{debug, warn};
 
+use crate::format::PRIVATE_MODE;
 use crate::fs::{Fs, RealFs, WriteStep};
 use crate::StoreError;
 
@@ -27,10 +28,16 @@ pub(crate) fn remove_if_present(fs: &dyn Fs, path: &Path) -> io::Result<bool> {
     }
 }
 
-/// Writes `bytes` to `staging` (0600) and makes them durable. On failure the staging file
-/// is removed (best effort) so no half-written file is left behind (lnd does not:
-/// docs/format.md#failed-write-leftovers).
-pub(crate) fn stage(fs: &dyn Fs, staging: &Path, bytes: &[u8]) -> Result<(), StoreError> {
+/// Writes `bytes` to `staging` (0600, then `mode` if it differs, before the fsync so the
+/// mode is durable with the data and a rename never publishes another mode) and makes
+/// them durable. On failure the staging file is removed (best effort) so no half-written
+/// file is left behind (lnd does not: docs/format.md#failed-write-leftovers).
+pub(crate) fn stage(
+    fs: &dyn Fs,
+    staging: &Path,
+    bytes: &[u8],
+    mode: u32,
+) -> Result<(), StoreError> {
     let _span =
         tracing::debug_span!("stage", path = %staging.display(), len = bytes.len()).entered();
     let failure = match fs.write(staging, bytes) {
@@ -44,18 +51,34 @@ pub(crate) fn stage(fs: &dyn Fs, staging: &Path, bytes: &[u8]) -> Result<(), Sto
             path: staging.to_path_buf(),
             source,
         },
-        Ok(()) => match fs.sync_file(staging) {
+        Ok(()) => match set_mode(fs, staging, mode).and_then(|()| {
+            fs.sync_file(staging)
+                .map_err(|source| StoreError::SyncStaging {
+                    path: staging.to_path_buf(),
+                    source,
+                })
+        }) {
             Ok(()) => return Ok(()),
-            Err(source) => StoreError::SyncStaging {
-                path: staging.to_path_buf(),
-                source,
-            },
+            Err(e) => e,
         },
     };
     if let Err(e) = remove_if_present(fs, staging) {
         warn!(path = %staging.display(), error = %e, "cannot remove failed staging file");
     }
     Err(failure)
+}
+
+/// Gives the staging file its final mode (nothing to do for [`PRIVATE_MODE`]).
+fn set_mode(fs: &dyn Fs, staging: &Path, mode: u32) -> Result<(), StoreError> {
+    if mode == PRIVATE_MODE {
+        return Ok(());
+    }
+    fs.set_mode(staging, mode)
+        .map_err(|source| StoreError::ModeStaging {
+            path: staging.to_path_buf(),
+            mode,
+            source,
+        })
 }
 
 /// Renames a durable staging file over `target` and fsyncs the directory.
@@ -84,12 +107,13 @@ pub(crate) fn replace_file(
     staging: &Path,
     target: &Path,
     bytes: &[u8],
+    mode: u32,
 ) -> Result<(), StoreError> {
     remove_if_present(fs, staging).map_err(|source| StoreError::RemoveStaging {
         path: staging.to_path_buf(),
         source,
     })?;
-    stage(fs, staging, bytes)?;
+    stage(fs, staging, bytes, mode)?;
     commit(fs, staging, target)
 }
 
@@ -124,7 +148,7 @@ pub fn write_file_atomically(path: &Path, bytes: &[u8]) -> Result<(), StoreError
         std::process::id()
     );
     let staging = parent_dir(path).join(staging_name);
-    stage(&RealFs, &staging, bytes)?;
+    stage(&RealFs, &staging, bytes, PRIVATE_MODE)?;
     commit(&RealFs, &staging, path)
 }
 

@@ -285,6 +285,74 @@ fn every_crash_point_of_a_swap_leaves_old_or_new_version_and_recovers() {
     );
 }
 
+/// A format that opens anything to no channel and wants mode 0400 (as Core Lightning's).
+struct ReadOnlyFormat;
+
+impl crate::BackupFormat for ReadOnlyFormat {
+    fn name(&self) -> &'static str {
+        "read-only test format"
+    }
+
+    fn open(&self, _bytes: &[u8]) -> Result<Vec<bitcoin::OutPoint>, crate::NotOpened> {
+        Ok(Vec::new())
+    }
+
+    fn file_mode(&self) -> u32 {
+        0o400
+    }
+}
+
+#[test]
+fn every_crash_point_of_a_format_write_publishes_only_the_final_mode() {
+    let config = Config {
+        name: "format, archive, no manifest",
+        archive: true,
+        manifest: false,
+        mirrors: false,
+        keep_last: None,
+    };
+    let write = |file: &MultiFile, n: u8| {
+        file.write_format(
+            &version(n),
+            &crate::Content::Channels(&[]),
+            &ReadOnlyFormat,
+            &WritePolicy::strict(),
+        )
+    };
+    let mut total_points = 0;
+    for model in [CrashModel::DropUnsyncedEntries, CrashModel::KeepEntries] {
+        let mut point = 0;
+        loop {
+            let ctx = format!("{model:?} / crash after {point} ops");
+            let (fs, file) = setup(config);
+            write(&file, 1).unwrap();
+            write(&file, 2).unwrap();
+            fs.crash_after(point);
+            let result = write(&file, 3);
+            let crashed = fs.crashed();
+            fs.power_loss(model);
+            check_after_crash(&fs, &file, config, result.is_ok(), !crashed, &ctx);
+            // Whichever version is there has the final mode: it was set before the rename.
+            assert_eq!(fs.mode(file.path()), Some(0o400), "{ctx}");
+            let report = write(&file, 4).unwrap_or_else(|e| panic!("{ctx}: recovery: {e}"));
+            assert!(report.all_ok(), "{ctx}: {report:?}");
+            fs.power_loss(CrashModel::DropUnsyncedEntries);
+            assert_eq!(file.read_packed().unwrap(), version(4), "{ctx}");
+            assert_eq!(fs.mode(file.path()), Some(0o400), "{ctx}");
+            total_points += 1;
+            if !crashed {
+                break;
+            }
+            point += 1;
+            assert!(point < 500, "{ctx}: write never completes");
+        }
+    }
+    assert!(
+        total_points > 20,
+        "only {total_points} crash points enumerated"
+    );
+}
+
 #[test]
 fn full_disk_during_staging_write_keeps_the_old_backup() {
     let (fs, file) = setup(CONFIGS[1]);

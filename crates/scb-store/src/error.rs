@@ -84,6 +84,17 @@ pub enum StoreError {
         #[source]
         source: io::Error,
     },
+    /// Giving the staging file its final mode failed; the target is untouched.
+    #[error("cannot set mode {mode:o} on staging file {}", path.display())]
+    ModeStaging {
+        /// The staging file.
+        path: PathBuf,
+        /// The mode.
+        mode: u32,
+        /// The operating system's error.
+        #[source]
+        source: io::Error,
+    },
     /// Renaming the staging file over the target failed; the target is untouched.
     #[error("cannot rename {} over {}", from.display(), to.display())]
     Rename {

@@ -74,6 +74,9 @@ pub(crate) trait Fs: fmt::Debug + Send + Sync {
     /// (closed before any rename: Windows cannot rename an open file, lnd PR #3129).
     /// Nothing is durable until [`Fs::sync_file`].
     fn write(&self, path: &Path, bytes: &[u8]) -> Result<(), (WriteStep, io::Error)>;
+    /// Sets the permission bits of the file at `path` (Unix; elsewhere nothing to do).
+    /// Durable with the file's next [`Fs::sync_file`].
+    fn set_mode(&self, path: &Path, mode: u32) -> io::Result<()>;
     /// Makes the data of the file at `path` durable (fsync).
     fn sync_file(&self, path: &Path) -> io::Result<()>;
     /// Reads a whole regular file of at most `limit` bytes, without following a final
@@ -136,6 +139,25 @@ impl Fs for RealFs {
             .map_err(|e| (WriteStep::Create, e))?;
         file.write_all(bytes).map_err(|e| (WriteStep::Write, e))?;
         Ok(())
+    }
+
+    fn set_mode(&self, path: &Path, mode: u32) -> io::Result<()> {
+        #[cfg(unix)]
+        {
+            // Through a handle opened without following links: the staging name is ours,
+            // a link planted in its place must not have its target's mode changed.
+            use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+            let file = OpenOptions::new()
+                .read(true)
+                .custom_flags(libc::O_NOFOLLOW)
+                .open(path)?;
+            file.set_permissions(std::fs::Permissions::from_mode(mode))
+        }
+        #[cfg(not(unix))]
+        {
+            let _ = (path, mode);
+            Ok(())
+        }
     }
 
     fn sync_file(&self, path: &Path) -> io::Result<()> {

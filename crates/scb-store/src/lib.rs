@@ -14,7 +14,9 @@
 //!   staging + fsync, the previous version archived first (a hard link; nothing is
 //!   replaced if that fails), rename, directory fsync, a byte-exact read-back, the sidecar
 //!   manifest, retention and mirrors. [`MultiFile::update_and_swap`] is the same write
-//!   for bytes packed elsewhere, with no guard.
+//!   for bytes packed elsewhere, with no guard. [`MultiFile::write_format`] is the same
+//!   write for a format this crate does not decode (Core Lightning's `emergency.recover`):
+//!   a [`BackupFormat`] says how a file opens under its secret and which mode it has.
 //! - **How much may be read?** [`read_input_file`] / [`read_stdin`]: bounded by
 //!   [`InputKind`], regular files only, never blocking on a FIFO.
 //!
@@ -40,6 +42,7 @@ mod atomic;
 #[cfg(test)]
 mod crash_tests;
 mod error;
+mod format;
 mod fs;
 mod health;
 mod manifest;
@@ -55,6 +58,7 @@ mod time;
 pub use archive::{Archive, ArchiveEntry, PruneReport, RetentionPolicy, ARCHIVE_DIR_NAME};
 pub use atomic::write_file_atomically;
 pub use error::StoreError;
+pub use format::{BackupFormat, NotOpened, PRIVATE_MODE};
 pub use health::{
     open_multi, open_packed, Diagnosis, Evidence, FileFreshness, FileHealth, Opened, Probe,
     Unreadable, ARCHIVE_PROBES,

@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use tracing::{error, warn};
 
 use crate::atomic::replace_file;
-use crate::multi_file::{read_or_not_found, MultiFile, SEQUENCE_LIMIT};
+use crate::format::PRIVATE_MODE;
+use crate::multi_file::{MultiFile, SEQUENCE_LIMIT};
+use crate::read::read_or_not_found;
 use crate::read::MAX_MANIFEST_LEN;
 use crate::report::ManifestOutcome;
 use crate::StoreError;
@@ -201,6 +203,7 @@ impl MultiFile {
             &self.manifest_staging_path(),
             &path,
             &bytes,
+            PRIVATE_MODE,
         ) {
             Ok(()) => ManifestOutcome::Written {
                 sequence,

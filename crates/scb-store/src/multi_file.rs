@@ -1,6 +1,5 @@
 //! `MultiFile`: lnd's `channel.backup` file, written crash-safely by a single writer.
 
-use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Instant, SystemTime};
@@ -15,11 +14,12 @@ use zeroize::Zeroize;
 
 use crate::archive::{Archive, PruneReport, ARCHIVE_DIR_NAME};
 use crate::atomic::{commit, parent_dir, remove_if_present, replace_file, stage};
+use crate::format::{BackupFormat, LndFormat, NotOpened};
 use crate::fs::{FileKind, Fs, LockFailure, LockGuard, RealFs};
 use crate::manifest::{Manifest, ManifestPlan, MANIFEST_SUFFIX};
 use crate::options::MultiFileOptions;
 use crate::policy::{Content, WritePolicy};
-use crate::read::{MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
+use crate::read::{read_or_not_found, MAX_BACKUP_LEN, MAX_MANIFEST_LEN};
 use crate::report::{ArchiveOutcome, ManifestOutcome, MirrorOutcome, SwapReport};
 use crate::StoreError;
 
@@ -215,10 +215,15 @@ impl MultiFile {
         packed: &[u8],
         channel_count: Option<u32>,
     ) -> Result<SwapReport, StoreError> {
-        self.write_inner(
+        let format = LndFormat {
+            file: self,
+            key: None,
+            single: false,
+        };
+        self.write_guarded(
             packed,
             &Content::Opaque { channel_count },
-            None,
+            &format,
             WritePolicy::replace_anything(),
         )
     }
@@ -249,7 +254,12 @@ impl MultiFile {
         let result = self
             .pack_checked(multi, key, rng, scratch)
             .and_then(|packed| {
-                self.write_inner_with(&packed, &Content::Multi(multi), Some(key), *policy, scratch)
+                let format = LndFormat {
+                    file: self,
+                    key: Some(key),
+                    single: false,
+                };
+                self.write_inner_with(&packed, &Content::Multi(multi), &format, *policy, scratch)
             });
         // The secrets go; the memory stays for the next write.
         scratch.plaintext.zeroize();
@@ -302,7 +312,8 @@ impl MultiFile {
     ///    replaced only with `force`; dropping channels it holds, or replacing a rolled-back
     ///    file (an older version than its manifest records), only with `allow_shrink`; a
     ///    write with no channel over a file with channels only with `allow_empty`;
-    /// 3. the staging file is written (0600) and fsynced;
+    /// 3. the staging file is written (0600, or the mode of the format of
+    ///    [`MultiFile::write_format`], set before the fsync) and fsynced;
     /// 4. the previous version is archived (a hard link, a copy where links are
     ///    impossible); if that fails nothing is replaced ([`StoreError::Archive`]);
     /// 5. rename over the main file, fsync the directory;
@@ -316,25 +327,31 @@ impl MultiFile {
         key: Option<&BackupKey>,
         policy: &WritePolicy,
     ) -> Result<SwapReport, StoreError> {
-        self.write_inner(packed, content, key, *policy)
+        let format = LndFormat {
+            file: self,
+            key,
+            single: matches!(content, Content::Single(_)),
+        };
+        self.write_guarded(packed, content, &format, *policy)
     }
 
-    fn write_inner(
+    /// Steps 1 to 7 of [`MultiFile::write_packed`] for a file in `format`.
+    pub(crate) fn write_guarded(
         &self,
         packed: &[u8],
         content: &Content<'_>,
-        key: Option<&BackupKey>,
+        format: &dyn BackupFormat,
         policy: WritePolicy,
     ) -> Result<SwapReport, StoreError> {
         let mut scratch = self.scratch.lock().unwrap_or_else(PoisonError::into_inner);
-        self.write_inner_with(packed, content, key, policy, &mut scratch)
+        self.write_inner_with(packed, content, format, policy, &mut scratch)
     }
 
     fn write_inner_with(
         &self,
         packed: &[u8],
         content: &Content<'_>,
-        key: Option<&BackupKey>,
+        format: &dyn BackupFormat,
         policy: WritePolicy,
         scratch: &mut Scratch,
     ) -> Result<SwapReport, StoreError> {
@@ -344,17 +361,23 @@ impl MultiFile {
         } else {
             ManifestPlan::Off
         };
+        let mode = format.file_mode();
+        self.check_regular()?;
         let mut report = {
             let lock = self.lock_existing_dir()?;
-            let replaced = self.guard_locked(content, key, policy)?;
+            let replaced = self.guard_locked(content, format, policy)?;
             let mut report = self.swap_locked(
                 &lock,
                 packed,
                 &plan,
-                self.options.archive,
+                (self.options.archive, mode),
                 &mut scratch.back,
             )?;
-            report.replaced_unreadable = replaced;
+            match replaced {
+                Some(NotOpened::Diagnosed(d)) => report.replaced_unreadable = Some(d),
+                Some(NotOpened::Rejected(reason)) => report.replaced_unopened = Some(reason),
+                _ => {}
+            }
             report
         };
         if !self.options.mirrors.is_empty() {
@@ -380,7 +403,8 @@ impl MultiFile {
                             (_, false) => ManifestPlan::Off,
                         };
                         let lock = m.lock_existing_dir()?;
-                        m.swap_locked(&lock, packed, &plan, m.options.archive, &mut scratch.back)
+                        let steps = (m.options.archive, mode);
+                        m.swap_locked(&lock, packed, &plan, steps, &mut scratch.back)
                     });
                 if let Err(e) = &result {
                     error!(error = %e, "mirror update failed; the primary backup is updated");
@@ -405,13 +429,14 @@ impl MultiFile {
         }
     }
 
-    /// Steps 3 to 7 of [`MultiFile::write_packed`] for this file (no mirrors), under `_lock`.
+    /// Steps 3 to 7 of [`MultiFile::write_packed`] for this file (no mirrors), under `_lock`;
+    /// `(archive, mode)`: whether to archive the previous version, the file's final mode.
     fn swap_locked(
         &self,
         _lock: &LockGuard,
         packed: &[u8],
         plan: &ManifestPlan<'_>,
-        archive: bool,
+        (archive, mode): (bool, u32),
         back: &mut Vec<u8>,
     ) -> Result<SwapReport, StoreError> {
         let start = Instant::now();
@@ -427,7 +452,7 @@ impl MultiFile {
         if removed_stale_staging {
             warn!(path = %staging.display(), "removed a staging file left by an interrupted swap");
         }
-        stage(fs, &staging, packed)?;
+        stage(fs, &staging, packed, mode)?;
 
         let now = SystemTime::now();
         let archive_outcome = if archive {
@@ -465,7 +490,7 @@ impl MultiFile {
         };
         if let Some(problem) = problem {
             error!(path = %self.path.display(), %problem, "read-back check failed");
-            let restored = self.restore_locked(&archive_outcome);
+            let restored = self.restore_locked(&archive_outcome, mode);
             return Err(StoreError::ReadBackMismatch {
                 path: self.path.clone(),
                 detail: format!("{problem}; {restored}"),
@@ -502,6 +527,7 @@ impl MultiFile {
             manifest,
             mirrors: Vec::new(),
             replaced_unreadable: None,
+            replaced_unopened: None,
             elapsed: start.elapsed(),
         })
     }
@@ -527,7 +553,7 @@ impl MultiFile {
 
     /// After a failed read-back, under the lock: puts the archived previous version back,
     /// or (without one) moves the bad file aside.
-    fn restore_locked(&self, archive: &ArchiveOutcome) -> String {
+    fn restore_locked(&self, archive: &ArchiveOutcome, mode: u32) -> String {
         match archive {
             ArchiveOutcome::Archived { path, .. } => {
                 let result = self
@@ -540,7 +566,7 @@ impl MultiFile {
                     .and_then(|old| {
                         let staging = self.staging_path();
                         let _ = remove_if_present(self.fs.as_ref(), &staging);
-                        replace_file(self.fs.as_ref(), &staging, self.path(), &old)
+                        replace_file(self.fs.as_ref(), &staging, self.path(), &old, mode)
                     });
                 match result {
                     Ok(()) => format!("previous version restored from {}", path.display()),
@@ -559,24 +585,4 @@ impl MultiFile {
             },
         }
     }
-}
-
-pub(crate) fn read_or_not_found(
-    fs: &dyn Fs,
-    path: &Path,
-    limit: u64,
-) -> Result<Vec<u8>, StoreError> {
-    fs.read(path, limit).map_err(|source| {
-        if source.kind() == io::ErrorKind::NotFound {
-            StoreError::NotFound {
-                path: path.to_path_buf(),
-                source,
-            }
-        } else {
-            StoreError::Read {
-                path: path.to_path_buf(),
-                source,
-            }
-        }
-    })
 }

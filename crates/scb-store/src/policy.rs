@@ -4,13 +4,12 @@
 
 use std::collections::HashSet;
 
-use bitcoin::hex::FromHex;
 use bitcoin::OutPoint;
-use scb_crypto::BackupKey;
 use scb_wire::{Multi, Single};
 
+use crate::format::{BackupFormat, NotOpened};
 use crate::fs::FileKind;
-use crate::health::{open_multi, Diagnosis, FileFreshness, Probe};
+use crate::health::{Diagnosis, FileFreshness};
 use crate::multi_file::MultiFile;
 use crate::StoreError;
 
@@ -77,6 +76,9 @@ pub enum Content<'a> {
     Multi(&'a Multi),
     /// A packed single.
     Single(&'a Single),
+    /// Packed bytes of another format holding the channels with these funding outpoints
+    /// ([`MultiFile::write_format`]).
+    Channels(&'a [OutPoint]),
     /// Bytes the store does not look into.
     Opaque {
         /// The channel count for the manifest, when known.
@@ -89,6 +91,7 @@ impl Content<'_> {
         match self {
             Content::Multi(m) => u32::try_from(m.singles.len()).ok(),
             Content::Single(_) => Some(1),
+            Content::Channels(c) => u32::try_from(c.len()).ok(),
             Content::Opaque { channel_count } => *channel_count,
         }
     }
@@ -97,6 +100,7 @@ impl Content<'_> {
         match self {
             Content::Multi(m) => Some(m.singles.iter().map(|s| s.funding_outpoint).collect()),
             Content::Single(s) => Some(HashSet::from([s.funding_outpoint])),
+            Content::Channels(c) => Some(c.iter().copied().collect()),
             Content::Opaque { .. } => None,
         }
     }
@@ -129,6 +133,14 @@ pub enum Refusal {
     Unreadable(Diagnosis),
     /// No key was given, so the existing file cannot be checked ([`WritePolicy::force`]).
     Unchecked,
+    /// The secret does not open the existing file of another format
+    /// ([`MultiFile::write_format`]; [`WritePolicy::force`]).
+    DoesNotOpen {
+        /// The format's name.
+        format: String,
+        /// Why it does not open.
+        reason: String,
+    },
 }
 
 impl std::fmt::Display for Refusal {
@@ -161,41 +173,25 @@ impl std::fmt::Display for Refusal {
             Refusal::Unchecked => {
                 f.write_str("without a key it cannot be checked (force to replace it)")
             }
+            Refusal::DoesNotOpen { format, reason } => write!(
+                f,
+                "it does not open as a {format} under this secret ({reason}; force to replace it)"
+            ),
         }
     }
 }
 
 impl MultiFile {
-    /// Step 1 and 2 of [`MultiFile::write_packed`]; returns the diagnosis of an unreadable
-    /// file `force` lets us replace.
+    /// Step 1 and 2 of [`MultiFile::write_packed`], for a file in `format`; returns why
+    /// the existing file did not open when `force` lets us replace it.
     pub(crate) fn guard_locked(
         &self,
         content: &Content<'_>,
-        key: Option<&BackupKey>,
+        format: &dyn BackupFormat,
         policy: WritePolicy,
-    ) -> Result<Option<Diagnosis>, StoreError> {
-        let kind = self
-            .fs
-            .kind(&self.path)
-            .map_err(|source| StoreError::Read {
-                path: self.path.clone(),
-                source,
-            })?;
-        match kind {
-            FileKind::Missing => return Ok(None),
-            FileKind::Regular => {}
-            FileKind::Dir => {
-                return Err(StoreError::NotRegular {
-                    path: self.path.clone(),
-                    what: "a directory",
-                })
-            }
-            FileKind::Other(what) => {
-                return Err(StoreError::NotRegular {
-                    path: self.path.clone(),
-                    what,
-                })
-            }
+    ) -> Result<Option<NotOpened>, StoreError> {
+        if !self.check_regular()? {
+            return Ok(None);
         }
         if policy.allows_everything() {
             return Ok(None);
@@ -206,54 +202,36 @@ impl MultiFile {
                 refusal,
             })
         };
-        let Some(key) = key else {
+        if !format.can_check() {
             return if policy.force {
                 Ok(None)
             } else {
                 refuse(Refusal::Unchecked)
             };
-        };
+        }
         let bytes = self.read_packed()?;
-        let probe = Probe {
-            file: Some(self),
-            ..Probe::default()
-        };
-        let opened = open_multi(&bytes, key, &probe).or_else(|diagnosis| {
-            // A single file being replaced by a single: it opens as a single.
-            match content {
-                Content::Single(_) => {
-                    // Singles are also written as hex text (`create --single --hex`).
-                    let text = std::str::from_utf8(&bytes).ok().map(str::trim);
-                    let unhexed = text.and_then(|t| Vec::<u8>::from_hex(t).ok());
-                    scb_crypto::unpack_single(unhexed.as_deref().unwrap_or(&bytes), key)
-                        .map(|single| Multi {
-                            singles: vec![single],
-                        })
-                        .map_err(|_| diagnosis)
-                }
-                _ => Err(diagnosis),
-            }
-        });
-        let old = match opened {
+        let old = match format.open(&bytes) {
             Ok(old) => old,
-            Err(diagnosis) if policy.force => return Ok(Some(diagnosis)),
-            Err(diagnosis) => return refuse(Refusal::Unreadable(diagnosis)),
+            Err(not_opened) if policy.force => return Ok(Some(not_opened)),
+            Err(NotOpened::Diagnosed(diagnosis)) => return refuse(Refusal::Unreadable(diagnosis)),
+            Err(NotOpened::Unchecked) => return refuse(Refusal::Unchecked),
+            Err(NotOpened::Rejected(reason)) => {
+                return refuse(Refusal::DoesNotOpen {
+                    format: format.name().to_owned(),
+                    reason,
+                })
+            }
         };
-        if !policy.allow_empty && content.channel_count() == Some(0) && !old.singles.is_empty() {
+        if !policy.allow_empty && content.channel_count() == Some(0) && !old.is_empty() {
             return refuse(Refusal::Empty {
-                existing: old.singles.len(),
+                existing: old.len(),
             });
         }
         if policy.allow_shrink {
             return Ok(None);
         }
         if let Some(new) = content.outpoints() {
-            let dropped: Vec<OutPoint> = old
-                .singles
-                .iter()
-                .map(|s| s.funding_outpoint)
-                .filter(|o| !new.contains(o))
-                .collect();
+            let dropped: Vec<OutPoint> = old.into_iter().filter(|o| !new.contains(o)).collect();
             if !dropped.is_empty() {
                 return refuse(Refusal::Shrink { dropped });
             }
@@ -269,5 +247,30 @@ impl MultiFile {
             });
         }
         Ok(None)
+    }
+
+    /// Step 1 of [`MultiFile::write_packed`]: whether the target exists; an error when it
+    /// is not a regular file. Also run before the lock is taken, so no lock file is
+    /// created beside a device or a FIFO.
+    pub(crate) fn check_regular(&self) -> Result<bool, StoreError> {
+        let kind = self
+            .fs
+            .kind(&self.path)
+            .map_err(|source| StoreError::Read {
+                path: self.path.clone(),
+                source,
+            })?;
+        match kind {
+            FileKind::Missing => Ok(false),
+            FileKind::Regular => Ok(true),
+            FileKind::Dir => Err(StoreError::NotRegular {
+                path: self.path.clone(),
+                what: "a directory",
+            }),
+            FileKind::Other(what) => Err(StoreError::NotRegular {
+                path: self.path.clone(),
+                what,
+            }),
+        }
     }
 }

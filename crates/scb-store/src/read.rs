@@ -6,6 +6,7 @@ use std::fs::{File, OpenOptions};
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
 
+use crate::fs::Fs;
 use crate::StoreError;
 
 /// Largest backup file read (lnd's largest plausible `channel.backup` is a few MiB:
@@ -247,6 +248,27 @@ pub fn read_reader(
         });
     }
     Ok(buf)
+}
+
+/// Reads a file through `fs`; a missing file is [`StoreError::NotFound`].
+pub(crate) fn read_or_not_found(
+    fs: &dyn Fs,
+    path: &Path,
+    limit: u64,
+) -> Result<Vec<u8>, StoreError> {
+    fs.read(path, limit).map_err(|source| {
+        if source.kind() == io::ErrorKind::NotFound {
+            StoreError::NotFound {
+                path: path.to_path_buf(),
+                source,
+            }
+        } else {
+            StoreError::Read {
+                path: path.to_path_buf(),
+                source,
+            }
+        }
+    })
 }
 
 #[cfg(test)]

@@ -68,6 +68,9 @@ pub struct SwapReport {
     pub mirrors: Vec<MirrorOutcome>,
     /// The existing file did not open and [`WritePolicy::force`](crate::WritePolicy::force) replaced it (it is archived).
     pub replaced_unreadable: Option<Diagnosis>,
+    /// The existing file of another format ([`MultiFile::write_format`](crate::MultiFile::write_format))
+    /// did not open under the secret, for this reason, and `force` replaced it (it is archived).
+    pub replaced_unopened: Option<String>,
     /// Wall time of the primary swap (lock to directory fsync), mirrors excluded.
     pub elapsed: Duration,
 }

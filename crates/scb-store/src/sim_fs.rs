@@ -29,6 +29,8 @@ pub(crate) enum CrashModel {
 struct Inode {
     data: Vec<u8>,
     durable: Vec<u8>,
+    /// Set by [`Fs::set_mode`] (`None`: the 0600 of [`Fs::write`]).
+    mode: Option<u32>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -243,6 +245,14 @@ impl SimFs {
     }
 
     /// Names in `dir` (current view).
+    /// The mode [`Fs::set_mode`] gave the file at `path` (`None`: 0600 or no file).
+    pub(crate) fn mode(&self, path: &Path) -> Option<u32> {
+        self.with(|s| match s.lookup(path) {
+            Ok(Entry::File(i)) => s.inodes[i].mode,
+            _ => None,
+        })
+    }
+
     pub(crate) fn names(&self, dir: &Path) -> Vec<String> {
         self.with(|s| {
             s.dirs
@@ -297,6 +307,22 @@ impl Fs for SimFs {
             }
             s.inodes[inode].data = stored;
             Ok(())
+        })
+    }
+
+    fn set_mode(&self, path: &Path, mode: u32) -> io::Result<()> {
+        self.with(|s| {
+            s.tick()?;
+            match s.lookup(path)? {
+                Entry::File(i) => {
+                    s.inodes[i].mode = Some(mode);
+                    Ok(())
+                }
+                Entry::Dir => Err(io::Error::new(
+                    io::ErrorKind::IsADirectory,
+                    "is a directory",
+                )),
+            }
         })
     }
 

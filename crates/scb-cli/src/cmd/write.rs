@@ -6,8 +6,8 @@
 use std::path::Path;
 
 use scb_store::{
-    ArchiveOutcome, Content, ManifestOutcome, MultiFile, MultiFileOptions, Refusal, StoreError,
-    SwapReport, WritePolicy,
+    ArchiveOutcome, BackupFormat, Content, ManifestOutcome, MultiFile, MultiFileOptions, Refusal,
+    StoreError, SwapReport, WritePolicy,
 };
 use scb_wire::{Multi, Single};
 
@@ -73,6 +73,21 @@ pub fn write_packed(
     finish_with(out, key, result)
 }
 
+/// Writes packed bytes of another node's format (Core Lightning's `emergency.recover`)
+/// to `out` through the same guarded write, opened and moded by `format`; no manifest
+/// (it describes lnd multis) and no mirror.
+pub fn write_format(
+    out: &Path,
+    packed: &[u8],
+    content: &Content<'_>,
+    format: &dyn BackupFormat,
+    w: &WriteArgs,
+) -> CliResult<Written> {
+    let file = open(out, w, false)?;
+    let result = file.write_format(packed, content, format, &policy(w));
+    finish_with(out, None, result)
+}
+
 /// Packs one single and writes it (binary, or hex text with `hex`) through the store's
 /// guarded write; returns the bytes written.
 pub fn write_single(
@@ -118,6 +133,9 @@ fn finish_with(
             "warning: replacing {label}, which does not open with this key ({})",
             render_diagnosis(&label, d, key)
         );
+    }
+    if let Some(reason) = &report.replaced_unopened {
+        eprintln!("warning: replacing {label}, which does not open with this secret ({reason})");
     }
     let mut problems = Vec::new();
     let archived = match &report.archive {
@@ -211,6 +229,10 @@ fn refusal_or_failure(label: &str, key: Option<&ResolvedKey>, e: &StoreError) ->
         (Refusal::Unchecked, _) => format!(
             "{label}: refusing to overwrite an existing file without a key to check what it \
              holds; pass a key, or --force to replace it (it is archived unless --no-archive)"
+        ),
+        (Refusal::DoesNotOpen { reason, .. }, _) => format!(
+            "{label}: refusing to overwrite an existing file that does not open with this \
+             secret ({reason}); pass --force to replace it (it is archived unless --no-archive)"
         ),
         (other, _) => format!("{label}: refusing to write: {other}"),
     })
