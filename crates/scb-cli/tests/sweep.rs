@@ -1,7 +1,7 @@
 //! `scb sweep` on the real binary: after `scb force-close` of each of the
 //! seven backups a real lnd wrote (chantools' regtest data, copied from
 //! `../shared/vectors/chantools-regtest/`), the sweep of our to_local is
-//! printed (text and JSON, fields per rescue.md §3), written crash-safely
+//! printed (text and JSON, fields as docs/recovery.md section 7 lists them), written crash-safely
 //! (hex and PSBT, 0600) and accepted by Bitcoin Core's interpreter; bad
 //! input is a one-line error with exit 1 or 2.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
