@@ -32,6 +32,9 @@ fn p2wpkh(key: &PublicKey) -> Option<ScriptBuf> {
         .map(|h| ScriptBuf::new_p2wpkh(&h))
 }
 
+/// Why our anchor is not swept unless asked.
+const ANCHOR_NOT_INCLUDED: &str = "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)";
+
 /// The outputs of one closing transaction.
 pub(super) fn find_in(
     secp: &Secp256k1<bitcoin::secp256k1::All>,
@@ -132,6 +135,23 @@ pub(super) fn find_in(
     } else {
         None
     };
+    // Our P2WSH anchor's spend, in either commitment.
+    let p2wsh_anchor_spend = || {
+        anchor_key.map(|(key, public)| Spend::P2wsh {
+            key: copy_key(key),
+            witness_script: anchor_witness_script(&public),
+            extra: Vec::new(),
+        })
+    };
+    // Our delayed key at this state: it spends our to_local and is the
+    // internal key of our taproot anchor in our commitment.
+    let our_delayed = || {
+        our_point.and_then(|p| {
+            keys.delay
+                .get()
+                .and_then(|d| tweak_secret(secp, d.secret_key(), &p))
+        })
+    };
 
     let mut matched_any = false;
     for (i, out) in tx.output.iter().enumerate() {
@@ -178,14 +198,7 @@ pub(super) fn find_in(
             // Our to_local, after the delay.
             if is(&ours.to_local, spk) {
                 matched_any = true;
-                let (Some(point), Some(delayed)) = (
-                    our_point,
-                    our_point.and_then(|p| {
-                        keys.delay
-                            .get()
-                            .and_then(|d| tweak_secret(secp, d.secret_key(), &p))
-                    }),
-                ) else {
+                let (Some(point), Some(delayed)) = (our_point, our_delayed()) else {
                     break 'output;
                 };
                 input.kind = OutputKind::ToLocal;
@@ -234,16 +247,12 @@ pub(super) fn find_in(
             if our_commitment && is(&ours.local_anchor, spk) {
                 matched_any = true;
                 if !options.include_anchors {
-                    not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
+                    not(&mut found.not_spendable, ANCHOR_NOT_INCLUDED);
                     break 'output;
                 }
                 input.kind = OutputKind::LocalAnchor;
                 let spend = if taproot {
-                    let Some(delayed) = our_point.and_then(|p| {
-                        keys.delay
-                            .get()
-                            .and_then(|d| tweak_secret(secp, d.secret_key(), &p))
-                    }) else {
+                    let Some(delayed) = our_delayed() else {
                         break 'output;
                     };
                     let internal = PublicKey::from_secret_key(secp, &delayed.0);
@@ -255,14 +264,10 @@ pub(super) fn find_in(
                         merkle_root: tree.merkle_root(),
                     }
                 } else {
-                    let Some((key, public)) = anchor_key else {
+                    let Some(spend) = p2wsh_anchor_spend() else {
                         break 'output;
                     };
-                    Spend::P2wsh {
-                        key: copy_key(key),
-                        witness_script: anchor_witness_script(&public),
-                        extra: Vec::new(),
-                    }
+                    spend
                 };
                 candidate(input, 0, spend);
                 break 'output;
@@ -344,7 +349,7 @@ pub(super) fn find_in(
                 if anchor_spk == *spk {
                     matched_any = true;
                     if !options.include_anchors {
-                        not(&mut found.not_spendable, "our anchor (330 sat): add --include-anchors to sweep it (it costs about as much fee as it holds)");
+                        not(&mut found.not_spendable, ANCHOR_NOT_INCLUDED);
                         break 'output;
                     }
                     input.kind = OutputKind::RemoteAnchor;
@@ -354,14 +359,10 @@ pub(super) fn find_in(
                             merkle_root,
                         }
                     } else {
-                        let Some((key, public)) = anchor_key else {
+                        let Some(spend) = p2wsh_anchor_spend() else {
                             break 'output;
                         };
-                        Spend::P2wsh {
-                            key: copy_key(key),
-                            witness_script: anchor_witness_script(&public),
-                            extra: Vec::new(),
-                        }
+                        spend
                     };
                     candidate(input, 0, spend);
                     break 'output;
