@@ -45,6 +45,67 @@ impl SymmetricState {
         self.ck = ck;
         k
     }
+
+    /// Writes act one or two: our ephemeral key, then a tag under the key
+    /// mixed from `ECDH(remote, ephemeral)`. Returns the act and that key.
+    fn write_act(
+        &mut self,
+        ephemeral: &SecretKey,
+        remote: &PublicKey,
+    ) -> ([u8; ACT_ONE_LEN], Zeroizing<[u8; 32]>) {
+        let secp = Secp256k1::signing_only();
+        let e_pub = PublicKey::from_secret_key(&secp, ephemeral).serialize();
+        self.mix_hash(&e_pub);
+        let ss = ecdh(remote, ephemeral);
+        let temp_k = self.mix_key(&ss);
+        let c = encrypt_with_ad(&temp_k, 0, &self.h, &[]);
+        self.mix_hash(&c);
+        let mut out = [0u8; ACT_ONE_LEN];
+        out[1..34].copy_from_slice(&e_pub);
+        out[34..].copy_from_slice(&c);
+        (out, temp_k)
+    }
+
+    /// Reads act one or two (number `act`): the peer's ephemeral key, then
+    /// a tag under the key mixed from `ECDH(its ephemeral, ours)`. Returns
+    /// the peer's ephemeral key and that key.
+    fn read_act(
+        &mut self,
+        act: u8,
+        bytes: &[u8; ACT_ONE_LEN],
+        ours: &SecretKey,
+    ) -> Result<(PublicKey, Zeroizing<[u8; 32]>), HandshakeError> {
+        if bytes[0] != 0 {
+            return Err(HandshakeError::BadVersion {
+                act,
+                version: bytes[0],
+            });
+        }
+        let re = parse_act_key(&bytes[1..34], act)?;
+        let c = &bytes[34..];
+        self.mix_hash(&bytes[1..34]);
+        let ss = ecdh(&re, ours);
+        let temp_k = self.mix_key(&ss);
+        decrypt_with_ad(&temp_k, 0, &self.h, c).ok_or(HandshakeError::BadTag { act })?;
+        self.mix_hash(c);
+        Ok((re, temp_k))
+    }
+
+    /// BOLT 8's final split: the initiator sends with the first key and
+    /// receives with the second, the responder the other way round.
+    fn split(&self, initiator: bool, remote_static: PublicKey) -> Transport {
+        let (first, second) = hkdf2(&self.ck, &[]);
+        let (send, recv) = if initiator {
+            (first, second)
+        } else {
+            (second, first)
+        };
+        Transport {
+            send: CipherState::new(*send, *self.ck),
+            recv: CipherState::new(*recv, *self.ck),
+            remote_static,
+        }
+    }
 }
 
 fn ecdh(point: &PublicKey, scalar: &SecretKey) -> Zeroizing<[u8; 32]> {
@@ -79,16 +140,7 @@ impl Initiator {
 
     /// Act one: our ephemeral key and a tag proving we know the peer's key.
     pub fn act_one(&mut self) -> [u8; ACT_ONE_LEN] {
-        let secp = Secp256k1::signing_only();
-        let e_pub = PublicKey::from_secret_key(&secp, &self.ephemeral).serialize();
-        self.state.mix_hash(&e_pub);
-        let ss = ecdh(&self.remote_static, &self.ephemeral);
-        let temp_k1 = self.state.mix_key(&ss);
-        let c = encrypt_with_ad(&temp_k1, 0, &self.state.h, &[]);
-        self.state.mix_hash(&c);
-        let mut out = [0u8; ACT_ONE_LEN];
-        out[1..34].copy_from_slice(&e_pub);
-        out[34..].copy_from_slice(&c);
+        let (out, _temp_k1) = self.state.write_act(&self.ephemeral, &self.remote_static);
         out
     }
 
@@ -97,19 +149,7 @@ impl Initiator {
         mut self,
         act_two: &[u8; ACT_TWO_LEN],
     ) -> Result<([u8; ACT_THREE_LEN], Transport), HandshakeError> {
-        if act_two[0] != 0 {
-            return Err(HandshakeError::BadVersion {
-                act: 2,
-                version: act_two[0],
-            });
-        }
-        let re = parse_act_key(&act_two[1..34], 2)?;
-        let c = &act_two[34..];
-        self.state.mix_hash(&act_two[1..34]);
-        let ss = ecdh(&re, &self.ephemeral);
-        let temp_k2 = self.state.mix_key(&ss);
-        decrypt_with_ad(&temp_k2, 0, &self.state.h, c).ok_or(HandshakeError::BadTag { act: 2 })?;
-        self.state.mix_hash(c);
+        let (re, temp_k2) = self.state.read_act(2, act_two, &self.ephemeral)?;
 
         let secp = Secp256k1::signing_only();
         let s_pub = PublicKey::from_secret_key(&secp, &self.local_static).serialize();
@@ -118,17 +158,11 @@ impl Initiator {
         let ss = ecdh(&re, &self.local_static);
         let temp_k3 = self.state.mix_key(&ss);
         let t = encrypt_with_ad(&temp_k3, 0, &self.state.h, &[]);
-        let (sk, rk) = hkdf2(&self.state.ck, &[]);
 
         let mut out = [0u8; ACT_THREE_LEN];
         out[1..50].copy_from_slice(&c3);
         out[50..].copy_from_slice(&t);
-        let transport = Transport {
-            send: CipherState::new(*sk, *self.state.ck),
-            recv: CipherState::new(*rk, *self.state.ck),
-            remote_static: self.remote_static,
-        };
-        Ok((out, transport))
+        Ok((out, self.state.split(true, self.remote_static)))
     }
 }
 
@@ -168,31 +202,10 @@ impl Responder {
         &mut self,
         act_one: &[u8; ACT_ONE_LEN],
     ) -> Result<[u8; ACT_TWO_LEN], HandshakeError> {
-        if act_one[0] != 0 {
-            return Err(HandshakeError::BadVersion {
-                act: 1,
-                version: act_one[0],
-            });
-        }
-        let re = parse_act_key(&act_one[1..34], 1)?;
-        let c = &act_one[34..];
-        self.state.mix_hash(&act_one[1..34]);
-        let ss = ecdh(&re, &self.local_static);
-        let temp_k1 = self.state.mix_key(&ss);
-        decrypt_with_ad(&temp_k1, 0, &self.state.h, c).ok_or(HandshakeError::BadTag { act: 1 })?;
-        self.state.mix_hash(c);
-
-        let secp = Secp256k1::signing_only();
-        let e_pub = PublicKey::from_secret_key(&secp, &self.ephemeral).serialize();
-        self.state.mix_hash(&e_pub);
-        let ss = ecdh(&re, &self.ephemeral);
-        self.temp_k2 = self.state.mix_key(&ss);
-        let c = encrypt_with_ad(&self.temp_k2, 0, &self.state.h, &[]);
-        self.state.mix_hash(&c);
+        let (re, _temp_k1) = self.state.read_act(1, act_one, &self.local_static)?;
+        let (out, temp_k2) = self.state.write_act(&self.ephemeral, &re);
+        self.temp_k2 = temp_k2;
         self.re = Some(re);
-        let mut out = [0u8; ACT_TWO_LEN];
-        out[1..34].copy_from_slice(&e_pub);
-        out[34..].copy_from_slice(&c);
         Ok(out)
     }
 
@@ -216,12 +229,7 @@ impl Responder {
         let ss = ecdh(&rs, &self.ephemeral);
         let temp_k3 = self.state.mix_key(&ss);
         decrypt_with_ad(&temp_k3, 0, &self.state.h, t).ok_or(HandshakeError::BadTag { act: 3 })?;
-        let (rk, sk) = hkdf2(&self.state.ck, &[]);
-        Ok(Transport {
-            send: CipherState::new(*sk, *self.state.ck),
-            recv: CipherState::new(*rk, *self.state.ck),
-            remote_static: rs,
-        })
+        Ok(self.state.split(false, rs))
     }
 }
 
