@@ -143,6 +143,19 @@ pub(super) fn find_in(
             extra: Vec::new(),
         })
     };
+    // Our anchor, once its script matched: left with the reason unless
+    // anchors are included, else spent by its taproot key path or as our
+    // P2WSH anchor (`None`: its key could not be rebuilt).
+    let anchor_spend = |tap_key_spend: &dyn Fn() -> Option<Spend>| {
+        if !options.include_anchors {
+            return Err(ANCHOR_NOT_INCLUDED);
+        }
+        Ok(if taproot {
+            tap_key_spend()
+        } else {
+            p2wsh_anchor_spend()
+        })
+    };
     // Our delayed key at this state: it spends our to_local and is the
     // internal key of our taproot anchor in our commitment.
     let our_delayed = || {
@@ -246,30 +259,20 @@ pub(super) fn find_in(
             // Our anchor in our commitment.
             if our_commitment && is(&ours.local_anchor, spk) {
                 matched_any = true;
-                if !options.include_anchors {
-                    not(&mut found.not_spendable, ANCHOR_NOT_INCLUDED);
-                    break 'output;
-                }
                 input.kind = OutputKind::LocalAnchor;
-                let spend = if taproot {
-                    let Some(delayed) = our_delayed() else {
-                        break 'output;
-                    };
+                match anchor_spend(&|| {
+                    let delayed = our_delayed()?;
                     let internal = PublicKey::from_secret_key(secp, &delayed.0);
-                    let Some(tree) = taproot_tree(secp, &internal, &[anchor_leaf()]) else {
-                        break 'output;
-                    };
-                    Spend::TapKey {
+                    let tree = taproot_tree(secp, &internal, &[anchor_leaf()])?;
+                    Some(Spend::TapKey {
                         key: delayed,
                         merkle_root: tree.merkle_root(),
-                    }
-                } else {
-                    let Some(spend) = p2wsh_anchor_spend() else {
-                        break 'output;
-                    };
-                    spend
-                };
-                candidate(input, 0, spend);
+                    })
+                }) {
+                    Ok(Some(spend)) => candidate(input, 0, spend),
+                    Ok(None) => {}
+                    Err(reason) => not(&mut found.not_spendable, reason),
+                }
                 break 'output;
             }
             if our_commitment {
@@ -348,23 +351,17 @@ pub(super) fn find_in(
             if let Some((anchor_spk, merkle_root)) = anchor {
                 if anchor_spk == *spk {
                     matched_any = true;
-                    if !options.include_anchors {
-                        not(&mut found.not_spendable, ANCHOR_NOT_INCLUDED);
-                        break 'output;
-                    }
                     input.kind = OutputKind::RemoteAnchor;
-                    let spend = if taproot {
-                        Spend::TapKey {
+                    match anchor_spend(&|| {
+                        Some(Spend::TapKey {
                             key: copy_key(&keys.payment),
                             merkle_root,
-                        }
-                    } else {
-                        let Some(spend) = p2wsh_anchor_spend() else {
-                            break 'output;
-                        };
-                        spend
-                    };
-                    candidate(input, 0, spend);
+                        })
+                    }) {
+                        Ok(Some(spend)) => candidate(input, 0, spend),
+                        Ok(None) => {}
+                        Err(reason) => not(&mut found.not_spendable, reason),
+                    }
                     break 'output;
                 }
             }
