@@ -173,13 +173,7 @@ pub(crate) fn to_local_witness_script(
         .push_opcode(OP_IF)
         .push_key(&bitcoin::PublicKey::new(*revoke))
         .push_opcode(OP_ELSE);
-    let b = match lease {
-        Some(lease) => b
-            .push_int(i64::from(lease))
-            .push_opcode(OP_CLTV)
-            .push_opcode(OP_DROP),
-        None => b,
-    };
+    let b = push_lease(b, lease);
     b.push_int(i64::from(csv))
         .push_opcode(OP_CSV)
         .push_opcode(OP_DROP)
@@ -189,6 +183,18 @@ pub(crate) fn to_local_witness_script(
         .into_script()
 }
 
+/// `<lease> OP_CHECKLOCKTIMEVERIFY OP_DROP` when the channel carries a
+/// script-enforced lease, nothing otherwise.
+fn push_lease(b: Builder, lease: Option<u32>) -> Builder {
+    match lease {
+        Some(lease) => b
+            .push_int(i64::from(lease))
+            .push_opcode(OP_CLTV)
+            .push_opcode(OP_DROP),
+        None => b,
+    }
+}
+
 /// The anchor-type P2WSH `to_remote` witness script (lnd
 /// `CommitScriptToRemoteConfirmed`, or `LeaseCommitScriptToRemoteConfirmed`
 /// when `lease` is given).
@@ -196,13 +202,7 @@ pub(crate) fn to_remote_witness_script(key: &PublicKey, lease: Option<u32>) -> S
     let b = Builder::new()
         .push_key(&bitcoin::PublicKey::new(*key))
         .push_opcode(OP_CHECKSIGVERIFY);
-    let b = match lease {
-        Some(lease) => b
-            .push_int(i64::from(lease))
-            .push_opcode(OP_CLTV)
-            .push_opcode(OP_DROP),
-        None => b,
-    };
+    let b = push_lease(b, lease);
     b.push_opcode(OP_PUSHNUM_1)
         .push_opcode(OP_CSV)
         .into_script()
