@@ -2,9 +2,11 @@
 //! file, an unreadable file, something that is not a backup, a wrong key and a
 //! corrupted file apart wherever the bytes allow it.
 
+use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 
 use bitcoin::hex::FromHex;
+use bitcoin::OutPoint;
 use scb_crypto::{Zeroizing, EMPTY_MULTI_PACKED_LEN, NONCE_LEN};
 use scb_store::{
     Diagnosis, Evidence, InputKind, MultiFile, MultiFileOptions, Probe, StoreError, Unreadable,
@@ -305,6 +307,22 @@ pub fn open_singles(input: &Input, key: &ResolvedKey, single: bool) -> CliResult
     Ok(open_multi(input, key, MultiDecodeOptions::default())?
         .0
         .singles)
+}
+
+/// The funding outpoints among `wanted` that no channel of `singles` has, in text and
+/// sorted: what `--channel` / `--discard` named but the backup does not hold.
+pub fn absent_channels<'a>(
+    singles: &[Single],
+    wanted: impl IntoIterator<Item = &'a OutPoint>,
+) -> Vec<String> {
+    let present: HashSet<OutPoint> = singles.iter().map(|s| s.funding_outpoint).collect();
+    let mut absent: Vec<String> = wanted
+        .into_iter()
+        .filter(|o| !present.contains(o))
+        .map(ToString::to_string)
+        .collect();
+    absent.sort();
+    absent
 }
 
 /// Opens a multi file with default (lnd) decoding.

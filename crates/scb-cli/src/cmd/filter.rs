@@ -8,7 +8,7 @@ use bitcoin::OutPoint;
 use crate::cli::FilterArgs;
 use crate::cmd::write::{describe, write_multi};
 use crate::error::{CliError, CliResult};
-use crate::input::load_multi;
+use crate::input::{absent_channels, load_multi};
 use crate::key::resolve;
 use crate::util::emit;
 
@@ -25,14 +25,8 @@ pub fn run(args: &FilterArgs) -> CliResult {
     }
     let key = resolve(&args.key, args.file == "-")?;
     let (input, mut multi) = load_multi(&args.file, &key)?;
-    let present: HashSet<OutPoint> = multi.singles.iter().map(|s| s.funding_outpoint).collect();
-    let mut missing: Vec<String> = discard
-        .iter()
-        .filter(|o| !present.contains(o))
-        .map(ToString::to_string)
-        .collect();
+    let missing = absent_channels(&multi.singles, &discard);
     if !missing.is_empty() {
-        missing.sort();
         return Err(CliError::Failed(format!(
             "{}: no channel with funding outpoint {} (nothing written)",
             input.label,

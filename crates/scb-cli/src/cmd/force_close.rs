@@ -16,7 +16,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{chain, CliError, CliResult};
-use crate::input::{open_singles, read_input};
+use crate::input::{absent_channels, open_singles, read_input};
 use crate::key::{resolve, KeyArgs};
 use crate::util::{channel_type, emit, to_json};
 
@@ -135,12 +135,10 @@ fn select(singles: Vec<Single>, wanted: &[OutPoint], label: &str) -> CliResult<V
     if wanted.is_empty() {
         return Ok(singles);
     }
-    for w in wanted {
-        if !singles.iter().any(|s| s.funding_outpoint == *w) {
-            return Err(CliError::Failed(format!(
-                "{label}: --channel {w} matches no channel in the backup"
-            )));
-        }
+    if let Some(w) = absent_channels(&singles, wanted).first() {
+        return Err(CliError::Failed(format!(
+            "{label}: --channel {w} matches no channel in the backup"
+        )));
     }
     Ok(singles
         .into_iter()

@@ -18,7 +18,7 @@ use serde::Serialize;
 
 use crate::cli::Format;
 use crate::error::{chain, CliError, CliResult};
-use crate::input::{open_singles, read_input};
+use crate::input::{absent_channels, open_singles, read_input};
 use crate::key::{resolve, KeyArgs};
 use crate::util::{emit, printable, progress, to_json};
 
@@ -193,14 +193,8 @@ pub fn run(args: &TriggerCloseArgs) -> CliResult {
     let input = read_input(&args.file)?;
     let mut singles = open_singles(&input, &key, args.single)?;
     if !wanted.is_empty() {
-        let present: HashSet<OutPoint> = singles.iter().map(|s| s.funding_outpoint).collect();
-        let mut missing: Vec<String> = wanted
-            .iter()
-            .filter(|o| !present.contains(o))
-            .map(ToString::to_string)
-            .collect();
+        let missing = absent_channels(&singles, &wanted);
         if !missing.is_empty() {
-            missing.sort();
             return Err(CliError::Failed(format!(
                 "{}: no channel with funding outpoint {}",
                 input.label,
