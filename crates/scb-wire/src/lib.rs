@@ -94,6 +94,7 @@ extern crate alloc;
 
 mod address;
 mod address_text;
+pub mod bigsize;
 mod error;
 mod framing;
 /// Fuzz-target bodies (feature `fuzzing`; not a stable API).
@@ -108,6 +109,7 @@ mod reader;
 mod single;
 mod tx;
 
+pub use bigsize::BigSizeError;
 pub use address::{decode_address_list, encode_address_list, encoded_address_list_len, Address};
 pub use error::{AddressParseError, DecodeError, EncodeError, PublicKeyError, TxError};
 pub use multi::{Multi, MultiDecodeOptions, SkippedSingle, MULTI_VERSION};
