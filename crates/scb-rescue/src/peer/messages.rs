@@ -172,20 +172,14 @@ impl<'a> Cursor<'a> {
         Ok(u64::from_be_bytes(self.array()?))
     }
 
-    /// A BOLT 1 BigSize, refusing non-minimal encodings as BOLT 1 requires.
+    /// A BOLT 1 BigSize (scb-wire's codec), refusing non-minimal encodings
+    /// as BOLT 1 requires.
     fn big_size(&mut self) -> Result<u64, PeerError> {
-        let first = self.array::<1>()?[0];
-        let (value, min) = match first {
-            0xfd => (u64::from(u16::from_be_bytes(self.array()?)), 0xfd),
-            0xfe => (u64::from(u32::from_be_bytes(self.array()?)), 0x1_0000),
-            0xff => (u64::from_be_bytes(self.array()?), 0x1_0000_0000),
-            small => return Ok(u64::from(small)),
-        };
-        if value < min {
-            return Err(PeerError::Malformed {
+        let (value, len) =
+            scb_wire::bigsize::read(self.bytes).map_err(|_| PeerError::Malformed {
                 message: self.message,
-            });
-        }
+            })?;
+        self.take(len)?;
         Ok(value)
     }
 
@@ -235,29 +229,10 @@ pub fn encode_error(channel_id: ChannelId, text: &str, warning: bool) -> Vec<u8>
     out
 }
 
-/// Appends `value` as a BOLT 1 BigSize (the minimal form).
-fn put_big_size(out: &mut Vec<u8>, value: u64) {
-    match value {
-        0..=0xfc => out.push(value as u8),
-        0xfd..=0xffff => {
-            out.push(0xfd);
-            out.extend_from_slice(&(value as u16).to_be_bytes());
-        }
-        0x1_0000..=0xffff_ffff => {
-            out.push(0xfe);
-            out.extend_from_slice(&(value as u32).to_be_bytes());
-        }
-        _ => {
-            out.push(0xff);
-            out.extend_from_slice(&value.to_be_bytes());
-        }
-    }
-}
-
 /// Appends one TLV record.
 fn put_record(out: &mut Vec<u8>, tlv_type: u64, value: &[u8]) {
-    put_big_size(out, tlv_type);
-    put_big_size(out, value.len() as u64);
+    scb_wire::bigsize::write(out, tlv_type);
+    scb_wire::bigsize::write(out, value.len() as u64);
     out.extend_from_slice(value);
 }
 
@@ -618,7 +593,7 @@ mod tests {
         ];
         for (value, hex) in cases {
             let mut out = Vec::new();
-            put_big_size(&mut out, value);
+            scb_wire::bigsize::write(&mut out, value);
             assert_eq!(out, unhex(hex), "{value}");
             let mut c = Cursor {
                 bytes: &out,
