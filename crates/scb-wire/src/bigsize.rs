@@ -125,12 +125,28 @@ mod tests {
     #[test]
     fn bolt1_vectors_refuse_non_canonical_and_short_reads() {
         let cases = [
-            ("two byte not canonical", "fd00fc", BigSizeError::NonCanonical),
-            ("four byte not canonical", "fe0000ffff", BigSizeError::NonCanonical),
-            ("eight byte not canonical", "ff00000000ffffffff", BigSizeError::NonCanonical),
+            (
+                "two byte not canonical",
+                "fd00fc",
+                BigSizeError::NonCanonical,
+            ),
+            (
+                "four byte not canonical",
+                "fe0000ffff",
+                BigSizeError::NonCanonical,
+            ),
+            (
+                "eight byte not canonical",
+                "ff00000000ffffffff",
+                BigSizeError::NonCanonical,
+            ),
             ("two byte short read", "fd00", BigSizeError::Truncated),
             ("four byte short read", "feffff", BigSizeError::Truncated),
-            ("eight byte short read", "ffffffffff", BigSizeError::Truncated),
+            (
+                "eight byte short read",
+                "ffffffffff",
+                BigSizeError::Truncated,
+            ),
             ("one byte no read", "", BigSizeError::Empty),
             ("two byte no read", "fd", BigSizeError::Truncated),
             ("four byte no read", "fe", BigSizeError::Truncated),

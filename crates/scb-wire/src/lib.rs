@@ -109,8 +109,8 @@ mod reader;
 mod single;
 mod tx;
 
-pub use bigsize::BigSizeError;
 pub use address::{decode_address_list, encode_address_list, encoded_address_list_len, Address};
+pub use bigsize::BigSizeError;
 pub use error::{AddressParseError, DecodeError, EncodeError, PublicKeyError, TxError};
 pub use multi::{Multi, MultiDecodeOptions, SkippedSingle, MULTI_VERSION};
 pub use single::{
