@@ -3,7 +3,7 @@
 //!
 //! One byte below 0xfd holds the value itself; 0xfd, 0xfe and 0xff announce
 //! a 2-, 4- or 8-byte big-endian value. BOLT 1 requires the shortest form:
-//! [`read`] refuses any other, [`write`] only produces it.
+//! [`read()`] refuses any other, [`write()`] only produces it.
 //!
 //! ```
 //! let mut out = Vec::new();
@@ -53,7 +53,7 @@ pub fn read(bytes: &[u8]) -> Result<(u64, usize), BigSizeError> {
     Ok((value, 1 + width))
 }
 
-/// How many bytes [`write`] appends for `value` (1, 3, 5 or 9).
+/// How many bytes [`write()`] appends for `value` (1, 3, 5 or 9).
 pub const fn encoded_len(value: u64) -> usize {
     match value {
         0..=0xfc => 1,

@@ -4,6 +4,8 @@
 //! [`Multi`] (the list inside `channel.backup`), exactly as lnd's
 //! `chanbackup` package writes and reads them. No I/O, no cryptography
 //! (decryption lives in `scb-crypto`).
+//! It also holds the workspace's one BOLT 1 BigSize codec ([`bigsize`]),
+//! which the Lightning-protocol crates share.
 //!
 //! ```
 //! use scb_wire::{Multi, Single};
