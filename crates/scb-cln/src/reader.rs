@@ -1,4 +1,6 @@
-//! A bounds-checked big-endian cursor over untrusted bytes, and BigSize.
+//! A bounds-checked big-endian cursor over untrusted bytes.
+
+use scb_wire::BigSizeError;
 
 use crate::Error;
 
@@ -71,37 +73,23 @@ impl<'a> Reader<'a> {
         Ok(u64::from_be_bytes(self.array(field)?))
     }
 
-    /// BOLT 1 BigSize, refusing non-minimal encodings.
+    /// BOLT 1 BigSize, refusing non-minimal encodings (scb-wire's codec).
+    /// A truncated value is reported at the byte after its prefix.
     pub(crate) fn bigsize(&mut self, field: &'static str) -> Result<u64, Error> {
         let offset = self.offset();
-        let (value, min) = match self.u8(field)? {
-            0xff => (self.u64(field)?, 0x1_0000_0000),
-            0xfe => (u64::from(self.u32(field)?), 0x1_0000),
-            0xfd => (u64::from(self.u16(field)?), 0xfd),
-            small => return Ok(u64::from(small)),
-        };
-        if value < min {
-            return Err(Error::NonCanonicalBigSize { field, offset });
-        }
-        Ok(value)
-    }
-}
-
-/// Appends `value` as a BOLT 1 BigSize (shortest form).
-pub(crate) fn write_bigsize(out: &mut Vec<u8>, value: u64) {
-    match value {
-        0..=0xfc => out.push(value as u8),
-        0xfd..=0xffff => {
-            out.push(0xfd);
-            out.extend_from_slice(&(value as u16).to_be_bytes());
-        }
-        0x1_0000..=0xffff_ffff => {
-            out.push(0xfe);
-            out.extend_from_slice(&(value as u32).to_be_bytes());
-        }
-        _ => {
-            out.push(0xff);
-            out.extend_from_slice(&value.to_be_bytes());
+        let rest = self.bytes.get(self.pos..).unwrap_or_default();
+        match scb_wire::bigsize::read(rest) {
+            Ok((value, len)) => {
+                self.pos += len;
+                Ok(value)
+            }
+            Err(BigSizeError::NonCanonical) => Err(Error::NonCanonicalBigSize { field, offset }),
+            Err(BigSizeError::Empty) => Err(Error::UnexpectedEof { field, offset }),
+            // Truncated (and any future kind): the value bytes after the prefix are missing.
+            Err(_) => Err(Error::UnexpectedEof {
+                field,
+                offset: offset + 1,
+            }),
         }
     }
 }
@@ -124,7 +112,7 @@ mod tests {
             u64::MAX,
         ] {
             let mut out = Vec::new();
-            write_bigsize(&mut out, v);
+            scb_wire::bigsize::write(&mut out, v);
             let mut r = Reader::new(&out);
             assert_eq!(r.bigsize("t").unwrap(), v);
             assert!(r.is_empty());
@@ -142,6 +130,26 @@ mod tests {
                 Reader::new(bytes).bigsize("t"),
                 Err(Error::NonCanonicalBigSize { .. })
             ));
+        }
+    }
+
+    #[test]
+    fn bigsize_eof_is_reported_at_the_prefix_or_at_the_value() {
+        assert_eq!(
+            Reader::at(&[], 10).bigsize("t"),
+            Err(Error::UnexpectedEof {
+                field: "t",
+                offset: 10
+            })
+        );
+        for bytes in [&[0xfd, 0x00][..], &[0xfe], &[0xff, 1, 2, 3]] {
+            assert_eq!(
+                Reader::at(bytes, 10).bigsize("t"),
+                Err(Error::UnexpectedEof {
+                    field: "t",
+                    offset: 11
+                })
+            );
         }
     }
 

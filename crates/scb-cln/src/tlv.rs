@@ -2,7 +2,7 @@
 
 use bitcoin::secp256k1::PublicKey;
 
-use crate::reader::{write_bigsize, Reader};
+use crate::reader::Reader;
 use crate::Error;
 
 /// Most known secrets a shachain holds (Core Lightning's `SHACHAIN_BITS + 1`).
@@ -190,8 +190,8 @@ impl ChannelTlvs {
             });
         }
         for (t, v) in records {
-            write_bigsize(out, t);
-            write_bigsize(out, v.len() as u64);
+            scb_wire::bigsize::write(out, t);
+            scb_wire::bigsize::write(out, v.len() as u64);
             out.extend_from_slice(&v);
         }
         Ok(())

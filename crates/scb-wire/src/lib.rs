@@ -4,6 +4,8 @@
 //! [`Multi`] (the list inside `channel.backup`), exactly as lnd's
 //! `chanbackup` package writes and reads them. No I/O, no cryptography
 //! (decryption lives in `scb-crypto`).
+//! It also holds the workspace's one BOLT 1 BigSize codec ([`bigsize`]),
+//! which the Lightning-protocol crates share.
 //!
 //! ```
 //! use scb_wire::{Multi, Single};
@@ -94,6 +96,7 @@ extern crate alloc;
 
 mod address;
 mod address_text;
+pub mod bigsize;
 mod error;
 mod framing;
 /// Fuzz-target bodies (feature `fuzzing`; not a stable API).
@@ -109,6 +112,7 @@ mod single;
 mod tx;
 
 pub use address::{decode_address_list, encode_address_list, encoded_address_list_len, Address};
+pub use bigsize::BigSizeError;
 pub use error::{AddressParseError, DecodeError, EncodeError, PublicKeyError, TxError};
 pub use multi::{Multi, MultiDecodeOptions, SkippedSingle, MULTI_VERSION};
 pub use single::{
