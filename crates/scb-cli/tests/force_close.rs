@@ -3,89 +3,17 @@
 //! `../shared/vectors/chantools-regtest/`).
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::regtest::{
+    backup_and_key, case, cases, crate_dir, force_close, hex, run, stderr, stdout,
+};
+
+use std::path::Path;
 
 use bitcoin::consensus::encode::deserialize_hex;
-use bitcoin::hex::FromHex;
 use bitcoin::{Amount, ScriptBuf, Transaction, TxOut};
 use serde_json::Value;
-
-fn crate_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
-
-fn cases() -> Vec<Value> {
-    let path = crate_dir().join("tests/fixtures/chantools-regtest-cases.json");
-    let v: Value = serde_json::from_slice(&std::fs::read(path).unwrap()).unwrap();
-    v["cases"].as_array().unwrap().clone()
-}
-
-fn case(name: &str) -> Value {
-    cases().into_iter().find(|c| c["name"] == name).unwrap()
-}
-
-fn hex(s: &str) -> Vec<u8> {
-    Vec::<u8>::from_hex(s).unwrap()
-}
-
-fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_scb"));
-    cmd.args(args)
-        .env_remove("SCB_ROOTKEY")
-        .env_remove("SCB_AEZEED")
-        .env_remove("SCB_AEZEED_PASSPHRASE")
-        .env_remove("SCB_BIP39")
-        .env_remove("SCB_BIP39_PASSPHRASE")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().unwrap();
-    drop(child.stdin.take());
-    child.wait_with_output().unwrap()
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
-
-/// Writes the case's packed backup into `dir`; returns the file and the
-/// key options (root key or seed) for it.
-fn backup_and_key(dir: &Path, c: &Value) -> (String, Vec<String>, bool) {
-    let file = dir.join(format!("{}.backup", c["name"].as_str().unwrap()));
-    std::fs::write(&file, hex(c["packed_hex"].as_str().unwrap())).unwrap();
-    let mut key = vec![
-        "--network".to_owned(),
-        c["network"].as_str().unwrap().to_owned(),
-    ];
-    match c["bip32_seed"].as_str() {
-        Some(seed) => key.extend(["--seed-hex".to_owned(), seed.to_owned()]),
-        None => key.extend([
-            "--rootkey".to_owned(),
-            c["rootkey"].as_str().unwrap().to_owned(),
-        ]),
-    }
-    let single = c["kind"] == "packed_single";
-    (file.display().to_string(), key, single)
-}
-
-fn force_close(dir: &Path, c: &Value, extra: &[&str]) -> Output {
-    let (file, key, single) = backup_and_key(dir, c);
-    let mut args: Vec<&str> = vec!["force-close", &file];
-    if single {
-        args.push("--single");
-    }
-    args.extend(extra);
-    args.extend(key.iter().map(String::as_str));
-    run(&args, &[])
-}
 
 fn funding(c: &Value) -> TxOut {
     TxOut {
