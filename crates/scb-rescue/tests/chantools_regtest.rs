@@ -4,37 +4,18 @@
 //! output recorded beside it, with its outputs classified by script.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod regtest;
+
 use std::path::Path;
 
-use bitcoin::hex::FromHex;
 use bitcoin::{Amount, ScriptBuf, TxOut};
-use scb_crypto::{BackupKey, Network, RootKeyRing};
 use scb_rescue::{
     obscured_commitment_number, sign_commitment, verify_input, OutputKind, SignedCommitment,
 };
-use scb_wire::Single;
 use serde_json::Value;
 
-fn hex(s: &str) -> Vec<u8> {
-    Vec::<u8>::from_hex(s).unwrap()
-}
-
-/// The case's key ring and its singles (decrypted from the packed bytes).
-fn open_case(case: &Value) -> (RootKeyRing, Vec<Single>) {
-    let network: Network = case["network"].as_str().unwrap().parse().unwrap();
-    let ring = match case["bip32_seed"].as_str() {
-        Some(seed) => RootKeyRing::from_seed(&hex(seed), network).unwrap(),
-        None => RootKeyRing::from_xprv_str(case["rootkey"].as_str().unwrap(), network).unwrap(),
-    };
-    let key = BackupKey::derive(&ring).unwrap();
-    let packed = hex(case["packed_hex"].as_str().unwrap());
-    let singles = match case["kind"].as_str().unwrap() {
-        "packed_multi" => scb_crypto::unpack_multi(&packed, &key).unwrap().singles,
-        "packed_single" => vec![scb_crypto::unpack_single(&packed, &key).unwrap()],
-        other => panic!("unknown kind {other}"),
-    };
-    (ring, singles)
-}
+use regtest::open_case;
+use scb_testkit::hex;
 
 fn kinds(signed: &SignedCommitment) -> Vec<OutputKind> {
     signed.outputs.iter().map(|o| o.kind).collect()
