@@ -1,9 +1,6 @@
 //! Getting a copy back from a destination.
 
-use std::path::Path;
-
 use crate::destination::Destination;
-use crate::directory::write_file_atomically;
 use crate::error::{ReplicateError, Result};
 use crate::layout::{sha256_hex, HistoryEntry};
 use crate::verify::{VerifiedInfo, Verifier};
@@ -20,13 +17,6 @@ pub struct Fetched {
     pub version: Option<String>,
     /// What the verifier reported, when one was given.
     pub info: Option<VerifiedInfo>,
-}
-
-impl Fetched {
-    /// Writes the bytes to `path` with the crash-safe swap (mode 0600).
-    pub fn write_to(&self, path: &Path) -> Result<()> {
-        write_file_atomically(path, &self.bytes)
-    }
 }
 
 fn finish(
